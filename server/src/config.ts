@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { envOverrides, loadConfigFile, parseConfigText, parkSchema, type EnvBinding, type ParkConfig } from '@park/protocol/config';
+import { readFileSync } from 'node:fs';
+
+/**
+ * The server's configuration file (`npm run server -- --config FILE`).
+ * Paths inside it are relative to the file's folder. Every option and its
+ * default is documented in docs/configuration.md.
+ */
+
+const port = z.number().int().min(1).max(65535);
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const serverConfigSchema = z.strictObject({
+  /** The park model file (sites, hazard sources, devices, tags). */
+  park: z.string().min(1),
+  /** State of this server: the managed InfluxDB's files, logs. */
+  dataDir: z.string().min(1).default('data'),
+  /** Demo mode: the demo users exist (see README). Never on a real park. */
+  demo: z.boolean().default(false),
+  http: z
+    .strictObject({
+      /** Loopback by default; set 0.0.0.0 to serve the control room's other machines. */
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+    })
+    .prefault({}),
+  web: z
+    .strictObject({
+      /** Folder of the built web app; default: this installation's `web/dist`. */
+      dir: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      /** An external broker, e.g. `mqtt://10.0.0.5:1883`. Unset: the embedded broker is started. */
+      url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/, 'must be a broker URL such as mqtt://127.0.0.1:1883').optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      topicRoot: z.string().regex(/^[^#+\s]+[^/#+\s]$/, 'must be an MQTT topic prefix without wildcards, e.g. park/v1').default('park/v1'),
+      embedded: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: port.default(1883),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  influx: z
+    .strictObject({
+      /** An external InfluxDB 1.x, e.g. `http://10.0.0.6:8086/park` (path = database). Unset: a managed influxd is started. */
+      url: z.string().regex(/^https?:\/\/\S+$/, 'must be an InfluxDB URL such as http://127.0.0.1:8086/park').optional(),
+      managed: z
+        .strictObject({
+          binary: z.string().min(1).default('influxd'),
+          httpPort: port.default(18086),
+          rpcPort: port.default(18088),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+    })
+    .prefault({}),
+});
+
+export type ServerConfigFile = z.output<typeof serverConfigSchema>;
+
+/** The configuration with paths made absolute and the park model loaded. */
+export interface ServerConfig extends Omit<ServerConfigFile, 'park' | 'web'> {
+  configFile: string;
+  parkFile: string;
+  parkModel: ParkConfig;
+  webDir: string;
+}
+
+export const SERVER_ENV: readonly EnvBinding[] = [
+  { name: 'PORT', path: ['http', 'port'], type: 'number' },
+  { name: 'MQTT_URL', path: ['mqtt', 'url'], type: 'string' },
+  { name: 'INFLUX_URL', path: ['influx', 'url'], type: 'string' },
+  { name: 'DATA_DIR', path: ['dataDir'], type: 'string' },
+  { name: 'LOG_LEVEL', path: ['log', 'level'], type: 'string' },
+];
+
+/** Loads and checks the server config and the park file it names; throws `ConfigError`. */
+export function loadServerConfig(file: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const loaded = loadConfigFile(file, serverConfigSchema, { overrides: envOverrides(env, SERVER_ENV) });
+  return resolveServerConfig(loaded.value, file, loaded.dir, env);
+}
+
+/** For tests and embedding: a config given as an object, validated the same way. */
+export function serverConfigFromObject(value: unknown, label = 'server config', baseDir = process.cwd()): ServerConfig {
+  const parsed = parseConfigText(JSON.stringify(value), label, serverConfigSchema);
+  return resolveServerConfig(parsed, label, baseDir, {});
+}
+
+function resolveServerConfig(value: ServerConfigFile, file: string, dir: string, env: NodeJS.ProcessEnv): ServerConfig {
+  const parkFile = path.resolve(dir, value.park);
+  const parkLabel = path.relative(process.cwd(), parkFile) || parkFile;
+  const parkModel = loadConfigFile(parkLabel, parkSchema).value;
+  // DATA_DIR is read relative to where the command runs, like any shell path.
+  const dataDir = env['DATA_DIR'] ? path.resolve(env['DATA_DIR']) : path.resolve(dir, value.dataDir);
+  const { park: _park, web, ...rest } = value;
+  return {
+    ...rest,
+    dataDir,
+    configFile: path.resolve(file),
+    parkFile,
+    parkModel,
+    webDir: web.dir ? path.resolve(dir, web.dir) : path.join(PACKAGE_ROOT, 'web', 'dist'),
+  };
+}
+
+export function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

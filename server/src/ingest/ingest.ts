@@ -1,0 +1,213 @@
+import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qualityToCode, type RejectCode, type StatusMessage } from '@park/protocol';
+import type { ParkConfig } from '@park/protocol/config';
+import type { Logger } from '../log.js';
+import type { ComponentHealth } from '../health.js';
+import type { InfluxStore, StoredReading } from '../influx/influx-store.js';
+import { RejectLog } from './reject-log.js';
+
+/**
+ * MQTT messages in, batched InfluxDB writes out. One validation pass per
+ * message; per reading only a lookup and a push. While InfluxDB is away,
+ * accepted readings wait in a bounded memory queue (oldest dropped and
+ * counted when full) and are written when it returns.
+ */
+
+export interface IngestOptions {
+  store: InfluxStore;
+  park: ParkConfig;
+  log: Logger;
+  /** Flush when this many readings wait… */
+  batchSize?: number;
+  /** …or when the oldest has waited this long. */
+  flushIntervalMs?: number;
+  /** Readings kept while InfluxDB is unreachable. */
+  maxQueuedReadings?: number;
+}
+
+export interface IngestCounters {
+  messages: number;
+  readings: number;
+  written: number;
+  dropped: number;
+  writeErrors: number;
+  rejected: Partial<Record<RejectCode | 'topic', number>>;
+  seqGaps: number;
+  seqDuplicates: number;
+}
+
+interface TagPlace {
+  source: string;
+  site: string;
+}
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
+export class Ingest {
+  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, dropped: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0 };
+  readonly gateways = new Map<string, StatusMessage>();
+  private readonly places = new Map<string, TagPlace>();
+  private readonly lastSeq = new Map<string, number>();
+  private queue: StoredReading[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private retryMs = 0;
+  private lastWriteError: string | undefined;
+  private stopped = false;
+  private readonly rejects: RejectLog;
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxQueued: number;
+
+  constructor(private readonly o: IngestOptions) {
+    this.batchSize = o.batchSize ?? 5000;
+    this.flushIntervalMs = o.flushIntervalMs ?? 100;
+    this.maxQueued = o.maxQueuedReadings ?? 2_000_000;
+    this.rejects = new RejectLog(o.log);
+    for (const site of o.park.sites) {
+      for (const device of site.devices) {
+        for (const tag of device.tags) this.places.set(tag.id, { source: tag.hazardSource ?? '', site: site.id });
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.o.store.ensureDatabase();
+    } catch (err) {
+      // Not fatal: readings queue until InfluxDB answers; the flush retries.
+      this.lastWriteError = (err as Error).message;
+      this.o.log.warn({ err: this.lastWriteError }, 'InfluxDB not reachable at start; readings will queue');
+    }
+  }
+
+  onMessage(root: string, topic: string, payload: Buffer): void {
+    const t = parseTopic(root, topic);
+    if (!t) {
+      this.count('topic', '?', `unexpected topic ${JSON.stringify(topic.slice(0, 200))}`);
+      return;
+    }
+    if (t.kind === 'data') this.onData(t.gateway, payload);
+    else if (t.kind === 'status') {
+      if (payload.length === 0) return; // a cleared retained message
+      const r = parseStatusMessage(payload, t.gateway);
+      if (r.ok) this.gateways.set(t.gateway, r.value);
+      else this.count(r.code, t.gateway, r.reason);
+    } else {
+      if (payload.length === 0) return;
+      const r = parseMetaMessage(payload, t.gateway);
+      if (!r.ok) this.count(r.code, t.gateway, r.reason);
+    }
+  }
+
+  private onData(gateway: string, payload: Buffer): void {
+    const r = parseDataMessage(payload, gateway);
+    if (!r.ok) {
+      this.count(r.code, gateway, r.reason);
+      return;
+    }
+    const msg = r.value;
+    this.counters.messages++;
+    this.trackSeq(gateway, msg.seq, msg.replay === true);
+    for (const reading of msg.readings) {
+      const place = this.places.get(reading.id);
+      this.queue.push({ id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' });
+    }
+    this.counters.readings += msg.readings.length;
+    if (this.queue.length > this.maxQueued) {
+      const excess = this.queue.length - this.maxQueued;
+      this.queue.splice(0, excess);
+      this.counters.dropped += excess;
+    }
+    this.schedule();
+  }
+
+  private trackSeq(gateway: string, seq: number, replay: boolean): void {
+    // Replays come out of order by design; only live messages define the sequence.
+    if (replay) return;
+    const last = this.lastSeq.get(gateway);
+    if (last !== undefined) {
+      if (seq <= last) this.counters.seqDuplicates++;
+      else if (seq > last + 1) this.counters.seqGaps += seq - last - 1;
+    }
+    if (last === undefined || seq > last) this.lastSeq.set(gateway, seq);
+  }
+
+  private count(code: RejectCode | 'topic', gateway: string, reason: string): void {
+    this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
+    this.rejects.note(gateway, code, reason);
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.writing) return;
+    if (this.queue.length >= this.batchSize) {
+      this.flushSoon(0);
+    } else if (!this.timer) {
+      this.flushSoon(this.flushIntervalMs);
+    }
+  }
+
+  private flushSoon(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.flush().finally(() => {
+        this.writing = undefined;
+        if (this.queue.length > 0 && !this.stopped) this.flushSoon(this.retryMs);
+      });
+    }, ms);
+  }
+
+  /** Writes queued readings in batches until the queue is empty or a write fails. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.batchSize);
+      try {
+        await this.o.store.writeReadings(batch);
+      } catch (err) {
+        this.counters.writeErrors++;
+        const message = (err as Error).message;
+        if (message !== this.lastWriteError) this.o.log.warn({ err: message, queued: this.queue.length }, 'InfluxDB write failed; readings stay queued');
+        this.lastWriteError = message;
+        this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
+        return;
+      }
+      // The queue may have been trimmed from the front while we wrote.
+      this.queue.splice(0, Math.min(batch.length, this.queue.length));
+      this.counters.written += batch.length;
+      if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.length }, 'InfluxDB writes resumed');
+      this.lastWriteError = undefined;
+      this.retryMs = 0;
+    }
+  }
+
+  /** Readings accepted but not yet in InfluxDB. */
+  backlog(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves when everything accepted so far is written (or `timeoutMs` passes). */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.length > 0 || this.writing) {
+      if (Date.now() > deadline) return false;
+      if (!this.writing && !this.timer) this.flushSoon(0);
+      await (this.writing ?? new Promise((r) => setTimeout(r, 20)));
+    }
+    return true;
+  }
+
+  health(): ComponentHealth {
+    const backlog = this.queue.length;
+    if (this.lastWriteError !== undefined) return { status: 'degraded', detail: `InfluxDB writes failing (${this.lastWriteError}); ${backlog} readings queued` };
+    return { status: 'ok', detail: `${this.counters.written} readings written, ${backlog} queued, ${Object.values(this.counters.rejected).reduce((a, b) => a + (b ?? 0), 0)} messages rejected` };
+  }
+
+  async stop(): Promise<void> {
+    // A last attempt to write what was accepted; the gateways' outboxes cover the rest.
+    await this.drain(5000);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.writing;
+  }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '@park/protocol/config';
+import { parseServerArgs, SERVER_USAGE } from './cli-args.js';
+import { loadServerConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+const STOP_TIMEOUT_MS = 9000;
+
+async function main(): Promise<void> {
+  const args = parseServerArgs(process.argv.slice(2));
+  if ('error' in args) {
+    process.stderr.write(`park-server: ${args.error}\n${SERVER_USAGE}\n`);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  }
+  let config;
+  try {
+    config = loadServerConfig(args.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`park-server: configuration error\n${err.message}\n`);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    throw err;
+  }
+  const log = createLogger(config.log.level);
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'server could not start');
+    process.stderr.write(`park-server: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const force = setTimeout(() => {
+      log.error('stop took too long; exiting');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    force.unref();
+    void server.stop().then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

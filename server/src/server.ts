@@ -1,0 +1,146 @@
+/*
+ * Wiring of the park server. Consumers start before producers and stop in
+ * reverse:
+ *
+ *   InfluxDB (managed child or external) ─┐
+ *   MQTT broker (embedded or external) ───┼─> MQTT client ─> ingest ─> InfluxDB
+ *   HTTP (REST, web app) <── health ──────┘
+ */
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { ServerConfig } from './config.js';
+import { readVersion } from './config.js';
+import type { Logger } from './log.js';
+import { HealthRegistry } from './health.js';
+import { createHttpApp } from './http/app.js';
+import { startManagedInfluxd, type ManagedInfluxd } from './influx/influxd-process.js';
+import { InfluxStore } from './influx/influx-store.js';
+import { parseInfluxUrl, DEFAULT_DATABASE } from './influx/influx-url.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { Ingest } from './ingest/ingest.js';
+
+export interface RunningServer {
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly mqttUrl: string;
+  /** InfluxDB base URL and database. */
+  readonly influxUrl: string;
+  readonly database: string;
+  readonly store: InfluxStore;
+  readonly ingest: Ingest;
+  stop(): Promise<void>;
+}
+
+export class ServerStartError extends Error {
+  override name = 'ServerStartError';
+}
+
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  const stack: { name: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const part of stack.reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        log.warn({ part: part.name, err: (err as Error).message }, 'stop failed');
+      }
+    }
+    stack.length = 0;
+  };
+  try {
+    return await start(config, log, stack, stopAll);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function start(
+  config: ServerConfig,
+  log: Logger,
+  stack: { name: string; stop: () => Promise<void> }[],
+  stopAll: () => Promise<void>,
+): Promise<RunningServer> {
+  const health = new HealthRegistry();
+
+  // InfluxDB
+  let influxBase: string;
+  let database = DEFAULT_DATABASE;
+  let managed: ManagedInfluxd | undefined;
+  if (config.influx.url) {
+    const target = parseInfluxUrl(config.influx.url);
+    database = target.database;
+    influxBase = `${target.protocol}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  } else {
+    const dir = path.join(config.dataDir, 'influxdb');
+    log.info({ dir, httpPort: config.influx.managed.httpPort }, 'starting managed influxd');
+    managed = await startManagedInfluxd({ dir, httpPort: config.influx.managed.httpPort, rpcPort: config.influx.managed.rpcPort, binary: config.influx.managed.binary });
+    const m = managed;
+    stack.push({ name: 'influxd', stop: () => m.stop() });
+    influxBase = managed.url;
+  }
+  const store = new InfluxStore(parseInfluxUrl(`${config.influx.url ?? `${influxBase}/${database}`}`));
+  health.register('influxdb', async () => ((await store.ping(1500)) ? { status: 'ok', detail: `${influxBase} database ${database}` } : { status: 'down', detail: `${influxBase} does not answer` }));
+
+  // MQTT broker
+  let broker: EmbeddedBroker | undefined;
+  let mqttUrl = config.mqtt.url;
+  if (!mqttUrl) {
+    broker = await startEmbeddedBroker(config.mqtt.embedded);
+    const b = broker;
+    stack.push({ name: 'broker', stop: () => b.close() });
+    mqttUrl = broker.url;
+    log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
+  }
+
+  // Ingest (consumer) before the MQTT client (producer).
+  const ingest = new Ingest({ store, park: config.parkModel, log: log.child({ part: 'ingest' }) });
+  await ingest.start();
+  stack.push({ name: 'ingest', stop: () => ingest.stop() });
+  health.register('ingest', () => ingest.health());
+
+  const client: MqttClient = mqtt.connect(mqttUrl, {
+    clientId: `park-server-${process.pid}`,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+    ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+  });
+  stack.push({ name: 'mqtt', stop: () => client.endAsync(true).then(() => undefined) });
+  const root = config.mqtt.topicRoot;
+  client.on('connect', () => {
+    log.info({ url: mqttUrl }, 'connected to MQTT broker');
+    client.subscribe([`${root}/+/data`, `${root}/+/status`, `${root}/+/meta`], { qos: 1 }, (err) => {
+      if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
+    });
+  });
+  client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
+  client.on('message', (topic, payload) => ingest.onMessage(root, topic, payload));
+  health.register('mqtt', () => (client.connected ? { status: 'ok', detail: mqttUrl } : { status: 'down', detail: `not connected to ${mqttUrl}` }), { critical: true });
+  if (broker) {
+    const b = broker;
+    health.register('broker', () => ({ status: 'ok', detail: `embedded at ${b.url}, ${b.connectedClients()} clients` }));
+  }
+
+  // HTTP last: it reports on everything above.
+  const app = await createHttpApp({ logger: log, health, webDir: config.webDir });
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ServerStartError(
+      e.code === 'EADDRINUSE'
+        ? `HTTP port ${config.http.host}:${config.http.port} is already in use: stop the program using it or set PORT to another port`
+        : `cannot listen on ${config.http.host}:${config.http.port}: ${e.message}`,
+    );
+  }
+  stack.push({ name: 'http', stop: () => app.close() });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, version: readVersion(), park: config.parkModel.park.id }, 'server ready');
+
+  return { url, mqttUrl, influxUrl: influxBase, database, store, ingest, stop: stopAll };
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { describeIssue, formatPath } from './format-issue.js';
@@ -50,8 +50,7 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, path: '', reason: `not valid YAML: ${firstLine(e.message)}`, line: pos.line, column: pos.col };
+        return { file, path: '', reason: `not valid YAML: ${firstLine(e.message)}`, ...position(lineCounter, e.pos[0]) };
       }),
     );
   }
@@ -65,7 +64,7 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
     const { path: issuePath, reason } = describeIssue(issue);
     const override = overrides.find((o) => startsWith(issuePath, o.path));
     if (override) return { file: override.source, path: '', reason };
-    return { file, path: formatPath(issuePath), reason, ...locate(doc, lineCounter, issuePath) };
+    return { file, path: formatPath(issuePath), reason, ...locate(doc, lineCounter, issuePath, issue.code === 'unrecognized_keys') };
   });
   throw new ConfigError(problems);
 }
@@ -78,17 +77,30 @@ function startsWith(full: readonly PropertyKey[], prefix: readonly PropertyKey[]
   return prefix.length <= full.length && prefix.every((k, i) => k === full[i]);
 }
 
-/** Line and column of the deepest node on the path that exists in the file. */
-function locate(doc: Document, lineCounter: LineCounter, issuePath: readonly PropertyKey[]): { line?: number; column?: number } {
-  for (let n = issuePath.length; n >= 0; n--) {
-    const node = doc.getIn(issuePath.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      // For a key that is present we point at its value; for a missing one, at the parent.
-      const pos = lineCounter.linePos(node.range[0]);
-      return { line: pos.line, column: pos.col };
+/**
+ * Line and column of the deepest node on the path that exists in the file:
+ * the value for a wrong value, the key itself for an unknown key, the parent
+ * for a missing one.
+ */
+function locate(doc: Document, lineCounter: LineCounter, issuePath: readonly PropertyKey[], atKey: boolean): { line?: number; column?: number } {
+  if (atKey && issuePath.length > 0) {
+    const parent = doc.getIn(issuePath.slice(0, -1), true);
+    const last = issuePath[issuePath.length - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+      if (isNode(pair?.key) && pair.key.range) return position(lineCounter, pair.key.range[0]);
     }
   }
+  for (let n = issuePath.length; n >= 0; n--) {
+    const node = doc.getIn(issuePath.slice(0, n), true);
+    if (isNode(node) && node.range) return position(lineCounter, node.range[0]);
+  }
   return {};
+}
+
+function position(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+  const pos = lineCounter.linePos(offset);
+  return { line: pos.line, column: pos.col };
 }
 
 function applyOverrides(raw: unknown, overrides: readonly ConfigOverride[]): unknown {

@@ -1,0 +1,87 @@
+/**
+ * Encoders: the exact JSON of each payload, fields in the order the contract
+ * lists them, optional fields left out when undefined. They do not validate
+ * (run the validators in tests, or on input you do not control), except that
+ * a non-finite number throws a RangeError: JSON cannot carry NaN or Infinity
+ * and JSON.stringify would silently write `null`.
+ */
+
+import type { DataMessage, MetaMessage, MetaTag, Reading, StatusMessage } from './types.js';
+
+const str = JSON.stringify as (s: string) => string;
+
+function num(x: number, path: string): string {
+  if (!Number.isFinite(x)) throw new RangeError(`${path}: cannot encode ${x} as JSON`);
+  return JSON.stringify(x);
+}
+
+function numberMap(o: Record<string, number>, path: string): string {
+  let out = '{';
+  let first = true;
+  for (const key in o) {
+    const value = o[key];
+    if (value === undefined) continue;
+    out += `${first ? '' : ','}${str(key)}:${num(value, `${path}[${str(key)}]`)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function stringMap(o: Record<string, string>): string {
+  let out = '{';
+  let first = true;
+  for (const key in o) {
+    const value = o[key];
+    if (value === undefined) continue;
+    out += `${first ? '' : ','}${str(key)}:${str(value)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** `{"gateway","state","ts","version","devices"[,"counters"]}` */
+export function encodeStatusMessage(m: StatusMessage): string {
+  let out = `{"gateway":${str(m.gateway)},"state":${str(m.state)},"ts":${num(m.ts, 'ts')},"version":${str(m.version)},"devices":${stringMap(m.devices)}`;
+  if (m.counters !== undefined) out += `,"counters":${numberMap(m.counters, 'counters')}`;
+  return `${out}}`;
+}
+
+function encodeTag(t: MetaTag): string {
+  return `{"id":${str(t.id)},"device":${str(t.device)},"kind":${str(t.kind)},"unit":${str(t.unit)},"description":${str(t.description)},"source":${str(t.source)}}`;
+}
+
+/** `{"gateway","ts","tags":[{"id","device","kind","unit","description","source"}]}` */
+export function encodeMetaMessage(m: MetaMessage): string {
+  let out = `{"gateway":${str(m.gateway)},"ts":${num(m.ts, 'ts')},"tags":[`;
+  for (let i = 0; i < m.tags.length; i++) {
+    if (i > 0) out += ',';
+    out += encodeTag(m.tags[i] as MetaTag);
+  }
+  return `${out}]}`;
+}
+
+function readingNumber(x: number, field: string, index: number | undefined): string {
+  if (Number.isFinite(x)) return JSON.stringify(x);
+  return num(x, `${index === undefined ? 'reading' : `readings[${index}]`}.${field}`);
+}
+
+/**
+ * `{"id","ts","v","q"[,"err"]}`: one reading, e.g. to measure a batch's size
+ * while filling it. `index` only names the reading in an error.
+ */
+export function encodeReading(r: Reading, index?: number): string {
+  const err = r.err === undefined ? '' : `,"err":${str(r.err)}`;
+  return `{"id":${str(r.id)},"ts":${readingNumber(r.ts, 'ts', index)},"v":${readingNumber(r.v, 'v', index)},"q":${str(r.q)}${err}}`;
+}
+
+/** `{"gateway","seq","readings":[…][,"replay":true]}` */
+export function encodeDataMessage(m: DataMessage): string {
+  let out = `{"gateway":${str(m.gateway)},"seq":${num(m.seq, 'seq')},"readings":[`;
+  for (let i = 0; i < m.readings.length; i++) {
+    if (i > 0) out += ',';
+    out += encodeReading(m.readings[i] as Reading, i);
+  }
+  out += ']';
+  if (m.replay === true) out += ',"replay":true';
+  return `${out}}`;
+}

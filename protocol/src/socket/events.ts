@@ -1,0 +1,70 @@
+/**
+ * Socket.IO event maps, for `new Server<ClientToServerEvents,
+ * ServerToClientEvents>()` and `io() as Socket<ServerToClientEvents,
+ * ClientToServerEvents>`.
+ *
+ * On connect the server sends one `snapshot`; then batched `values` (at most
+ * a few per second), `alarm` on every alarm state transition and `gateway`
+ * when a gateway's status changes.
+ */
+
+import type { AlarmEvent } from '../alarms.js';
+import type { MetaTag, Reading, StatusMessage } from '../payloads/types.js';
+
+/** A catalogue entry: a meta tag and the gateway that publishes it. */
+export interface CatalogueTag extends MetaTag {
+  gateway: string;
+}
+
+/** A gateway's latest status message, as the server received it. */
+export interface GatewayStatusEvent extends StatusMessage {
+  /** When the server received the status message (server clock). */
+  receivedAt: number;
+}
+
+/** Everything a display needs to start. */
+export interface Snapshot {
+  /** When the server built the snapshot. */
+  ts: number;
+  tags: CatalogueTag[];
+  /** The latest reading of each tag that has one. */
+  values: Reading[];
+  /** Alarms not in `normal` state. */
+  alarms: AlarmEvent[];
+  gateways: GatewayStatusEvent[];
+}
+
+/** New readings since the previous `values` event (latest per tag). */
+export interface ValuesEvent {
+  /** When the server sent the batch. */
+  ts: number;
+  readings: Reading[];
+}
+
+/** `alarm:ack` request; acknowledges the alarm `id`. */
+export interface AlarmAckRequest {
+  id: string;
+  comment?: string;
+}
+
+/** `alarm:shelve` request; shelves the alarm `id` for `minutes`. */
+export interface AlarmShelveRequest {
+  id: string;
+  minutes: number;
+  reason: string;
+}
+
+/** The acknowledgement callback's argument. */
+export type AckResult = { ok: true } | { ok: false; error: string };
+
+export interface ServerToClientEvents {
+  snapshot: (snapshot: Snapshot) => void;
+  values: (batch: ValuesEvent) => void;
+  alarm: (event: AlarmEvent) => void;
+  gateway: (status: GatewayStatusEvent) => void;
+}
+
+export interface ClientToServerEvents {
+  'alarm:ack': (request: AlarmAckRequest, callback: (result: AckResult) => void) => void;
+  'alarm:shelve': (request: AlarmShelveRequest, callback: (result: AckResult) => void) => void;
+}

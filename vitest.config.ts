@@ -3,14 +3,16 @@ import { defineConfig } from 'vitest/config';
 // Tests run against the workspaces' TypeScript sources (the "source" export
 // condition), so no build is needed before `vitest`.
 const resolve = { conditions: ['source', 'module', 'node', 'import', 'default'] };
+const ssr = { resolve: { conditions: ['source', 'node', 'import', 'default'], externalConditions: ['source'] } };
 
 export default defineConfig({
   resolve,
-  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  ssr,
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -19,6 +21,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -29,6 +32,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

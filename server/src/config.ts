@@ -26,7 +26,8 @@ export const serverConfigSchema = z.strictObject({
     .strictObject({
       /** Loopback by default; set 0.0.0.0 to serve the control room's other machines. */
       host: z.string().min(1).default('127.0.0.1'),
-      port: port.default(8080),
+      /** 0 picks a free port (used by tests). */
+      port: z.number().int().min(0).max(65535).default(8080),
     })
     .prefault({}),
   web: z
@@ -102,7 +103,9 @@ export function serverConfigFromObject(value: unknown, label = 'server config', 
 
 function resolveServerConfig(value: ServerConfigFile, file: string, dir: string, env: NodeJS.ProcessEnv): ServerConfig {
   const parkFile = path.resolve(dir, value.park);
-  const parkLabel = path.relative(process.cwd(), parkFile) || parkFile;
+  // Errors name the park file as the user sees it from where they run the command.
+  const fromCwd = path.relative(process.cwd(), parkFile);
+  const parkLabel = fromCwd && !fromCwd.startsWith('..') ? fromCwd : parkFile;
   const parkModel = loadConfigFile(parkLabel, parkSchema).value;
   // DATA_DIR is read relative to where the command runs, like any shell path.
   const dataDir = env['DATA_DIR'] ? path.resolve(env['DATA_DIR']) : path.resolve(dir, value.dataDir);

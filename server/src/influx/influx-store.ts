@@ -59,7 +59,7 @@ export class InfluxStore {
     await this.client.writePoints(
       readings.map((r) => ({
         measurement: 'reading',
-        tags: { id: r.id, source: r.source, site: r.site },
+        tags: readingTags(r),
         fields: { v: r.v, q: r.q },
         timestamp: r.ts,
       })),
@@ -75,4 +75,12 @@ export class InfluxStore {
     const rows = await this.client.query<{ time: Date; v: number; q: number; id: string }>(query, { precision: 'ms', database: this.database });
     return rows.map((r) => ({ id: r.id, ts: r.time.getTime(), v: r.v, q: r.q }));
   }
+}
+
+/** Line protocol has no empty tag values: an unknown place is left out. */
+function readingTags(r: StoredReading): Record<string, string> {
+  const tags: Record<string, string> = { id: r.id };
+  if (r.source) tags['source'] = r.source;
+  if (r.site) tags['site'] = r.site;
+  return tags;
 }

@@ -117,7 +117,11 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   let influxdPid = 0;
   child.stdout?.on('data', (d: Buffer) => {
     const m = /influxd-pid (\d+)/.exec(d.toString());
-    if (m) influxdPid = Number(m[1]);
+    if (m) {
+      influxdPid = Number(m[1]);
+      // For operators and tests: which process is this data folder's database.
+      writeFileSync(path.join(dir, 'influxd.pid'), `${influxdPid}\n`);
+    }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let hasExited = false;

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { createLogger, serverConfigFromObject, startServer, type RunningServer } from '@park/server';
+import { startTestInfluxd, type TestInfluxd } from './influxd.js';
+import { startTestAedes, type TestBroker } from './brokers.js';
+import { tempDir } from './temp-dir.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_PARK_FILE = path.join(REPO_ROOT, 'seeds', 'park.yaml');
+
+export interface TestParkServer {
+  url: string;
+  mqttUrl: string;
+  server: RunningServer;
+  influxd: TestInfluxd;
+  broker: TestBroker;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real server on a free port with a real influxd and a real (embedded)
+ * broker, each on free loopback ports, serving the built web app when there
+ * is one. Logs go nowhere unless TEST_LOG_LEVEL is set.
+ */
+export async function startParkServer(options: { park?: string; database?: string } = {}): Promise<TestParkServer> {
+  const data = tempDir('server');
+  const influxd = await startTestInfluxd();
+  let broker: TestBroker | undefined;
+  try {
+    broker = await startTestAedes();
+    const config = serverConfigFromObject(
+      {
+        park: options.park ?? DEMO_PARK_FILE,
+        dataDir: data.path,
+        demo: true,
+        http: { host: '127.0.0.1', port: 0 },
+        mqtt: { url: broker.url },
+        influx: { url: influxd.databaseUrl(options.database ?? 'park') },
+        log: { level: process.env['TEST_LOG_LEVEL'] ?? 'silent' },
+      },
+      'test server config',
+      REPO_ROOT,
+    );
+    const server = await startServer(config, createLogger(config.log.level));
+    const b = broker;
+    return {
+      url: server.url,
+      mqttUrl: b.url,
+      server,
+      influxd,
+      broker: b,
+      stop: async () => {
+        await server.stop();
+        await b.stop();
+        await influxd.stop();
+        data.remove();
+      },
+    };
+  } catch (err) {
+    await broker?.stop();
+    await influxd.stop();
+    data.remove();
+    throw err;
+  }
+}

@@ -82,8 +82,8 @@ function newestMtime(paths) {
 }
 
 /** Compiles the TypeScript workspaces (incremental) and the web app when its sources changed. */
-export function build() {
-  say('Building (TypeScript workspaces) …');
+export function build({ quiet = false } = {}) {
+  if (!quiet) say('Building (TypeScript workspaces) …');
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
   const webIndex = path.join(ROOT, 'web', 'dist', 'index.html');
   const webSources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'web/package.json', 'protocol/src'].map((p) => path.join(ROOT, p));

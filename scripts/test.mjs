@@ -14,6 +14,8 @@ ensureDebianPackages([
   { command: 'influxd', pkg: 'influxdb', why: 'InfluxDB 1.x for integration tests' },
   { command: 'mosquitto', pkg: 'mosquitto', why: 'the external-broker tests' },
   { command: 'chromium', pkg: 'chromium', why: 'browser tests' },
+  { command: 'socat', pkg: 'socat', why: 'serial-line pairs for Modbus RTU tests' },
+  { command: 'mbpoll', pkg: 'mbpoll', why: 'an independent Modbus master for checks' },
 ]);
 ensureNpmDependencies();
 build();

@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests run against the workspaces' TypeScript sources (the "source" export
-// condition), so no build is needed before `vitest`.
-const resolve = { conditions: ['source', 'module', 'node', 'import', 'default'] };
-const ssr = { resolve: { conditions: ['source', 'node', 'import', 'default'], externalConditions: ['source'] } };
+// condition), so no build is needed before `vitest`. Only "source" is added to
+// Vite's defaults: listing "import" here would leak into Node's resolution of
+// CommonJS dependencies (engine.io would get the ESM build of ws).
+const resolve = { conditions: ['source', 'module', 'node'] };
+const ssr = { resolve: { conditions: ['source', 'module', 'node'] } };
 
 export default defineConfig({
   resolve,

@@ -1,11 +1,16 @@
 /** The few command-line options the server takes; anything else is an error with usage. */
-export interface ServerArgs {
-  config: string;
-}
+export type ServerArgs = { command: 'run'; config: string } | { command: 'hash-password' | 'new-token' };
 
-export const SERVER_USAGE = 'usage: park-server --config FILE   (npm run server -- --config FILE)';
+export const SERVER_USAGE = [
+  'usage: park-server --config FILE      run the server (npm run server -- --config FILE)',
+  '       park-server hash-password       read a password on stdin, print its hash for auth.users',
+  '       park-server new-token           print a new API token and its sha256 for auth.tokens',
+].join('\n');
 
 export function parseServerArgs(argv: readonly string[]): ServerArgs | { error: string } {
+  if (argv[0] === 'hash-password' || argv[0] === 'new-token') {
+    return argv.length === 1 ? { command: argv[0] } : { error: `${argv[0]} takes no arguments` };
+  }
   let config: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -19,5 +24,5 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs | { error: 
     }
   }
   if (!config) return { error: 'missing --config FILE' };
-  return { config };
+  return { command: 'run', config };
 }

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { envOverrides, loadConfigFile, parseConfigText, parkSchema, type EnvBinding, type ParkConfig } from '@park/protocol/config';
 import { readFileSync } from 'node:fs';
+import { ROLES } from '@park/protocol';
+import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
 
 /**
  * The server's configuration file (`npm run server -- --config FILE`).
@@ -67,6 +69,33 @@ export const serverConfigSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(LOG_LEVELS).default('info'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** A session ends after this long without use: one shift. */
+      sessionHours: z.number().min(0.1).max(72).default(12),
+      /** Mark the session cookie Secure: set when the server is reached over HTTPS. */
+      secureCookies: z.boolean().default(false),
+      users: z
+        .array(
+          z.strictObject({
+            username: z.string().min(1).max(64),
+            role: z.enum(ROLES),
+            passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, 'must be a hash made by "npm run server -- hash-password"'),
+          }),
+        )
+        .default([]),
+      /** Bearer tokens for machines (other systems, scripts). */
+      tokens: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1).max(64),
+            role: z.enum(ROLES),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the token\'s SHA-256 in hex, as printed by "npm run server -- new-token"'),
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
 });

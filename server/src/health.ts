@@ -4,17 +4,10 @@
  * means no live data (down); InfluxDB away means history is unavailable while
  * readings queue (degraded).
  */
-export type HealthState = 'ok' | 'degraded' | 'down';
+import type { ComponentHealth, HealthResponse, HealthStatus } from '@park/protocol';
 
-export interface ComponentHealth {
-  status: HealthState;
-  detail?: string;
-}
-
-export interface HealthReport {
-  status: HealthState;
-  components: Record<string, ComponentHealth>;
-}
+export type { ComponentHealth };
+export type HealthReport = HealthResponse;
 
 export type HealthProbe = () => ComponentHealth | Promise<ComponentHealth>;
 
@@ -28,7 +21,7 @@ export class HealthRegistry {
 
   async report(): Promise<HealthReport> {
     const components: Record<string, ComponentHealth> = {};
-    let status: HealthState = 'ok';
+    let status: HealthStatus = 'ok';
     for (const [name, { probe, critical }] of this.probes) {
       let h: ComponentHealth;
       try {

@@ -4,6 +4,8 @@ import { parseServerArgs, SERVER_USAGE } from './cli-args.js';
 import { loadServerConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, tokenDigest } from './auth/passwords.js';
 
 const STOP_TIMEOUT_MS = 9000;
 
@@ -13,9 +15,26 @@ async function main(): Promise<void> {
     process.stderr.write(`park-server: ${args.error}\n${SERVER_USAGE}\n`);
     process.exit(CONFIG_ERROR_EXIT_CODE);
   }
+  if (args.command === 'hash-password') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (password.length < 8) {
+      process.stderr.write('park-server: the password must have at least 8 characters\n');
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    process.stdout.write(`${await hashPassword(password)}\n`);
+    return;
+  }
+  if (args.command === 'new-token') {
+    const token = randomBytes(32).toString('base64url');
+    process.stdout.write(`token:  ${token}\nsha256: ${tokenDigest(token)}\n`);
+    return;
+  }
+  const runArgs = args as Extract<typeof args, { command: 'run' }>;
   let config;
   try {
-    config = loadServerConfig(args.config);
+    config = loadServerConfig(runArgs.config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`park-server: configuration error\n${err.message}\n`);

@@ -3,8 +3,10 @@
  * reverse:
  *
  *   InfluxDB (managed child or external) ─┐
- *   MQTT broker (embedded or external) ───┼─> MQTT client ─> ingest ─> InfluxDB
- *   HTTP (REST, web app) <── health ──────┘
+ *   MQTT broker (embedded or external) ───┼─> MQTT client ─> ingest ─┬─> InfluxDB
+ *                                         │                          ├─> live values ─┐
+ *                                         │                          └─> gateways ────┤
+ *   HTTP (REST, web app, /metrics) <── health, catalogue, audit ──── Socket.IO <──────┘
  */
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -18,6 +20,17 @@ import { InfluxStore } from './influx/influx-store.js';
 import { parseInfluxUrl, DEFAULT_DATABASE } from './influx/influx-url.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { Ingest } from './ingest/ingest.js';
+import { Catalogue } from './catalogue.js';
+import { LiveValues } from './live-values.js';
+import { Gateways } from './gateways.js';
+import { AuditLog } from './audit/audit-log.js';
+import { UserDirectory } from './auth/users.js';
+import { SessionStore } from './auth/sessions.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { registerAuthRoutes, type AuthContext } from './http/auth-routes.js';
+import { registerApiRoutes } from './http/api-routes.js';
+import { registerMetrics } from './http/metrics.js';
+import { SocketHub, type AlarmActions } from './realtime/socket-hub.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -28,6 +41,7 @@ export interface RunningServer {
   readonly database: string;
   readonly store: InfluxStore;
   readonly ingest: Ingest;
+  readonly audit: AuditLog;
   stop(): Promise<void>;
 }
 
@@ -93,8 +107,42 @@ async function start(
     log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
   }
 
+  const audit = new AuditLog(store, log.child({ part: 'audit' }));
+  stack.push({ name: 'audit', stop: async () => {
+    await audit.drain();
+    audit.close();
+  } });
+  const users = await UserDirectory.create({ users: config.auth.users, tokens: config.auth.tokens, demo: config.demo });
+  if (users.count() === 0) log.warn('no users configured (auth.users) and demo is off: nobody can log in');
+  const sessionTtlMs = config.auth.sessionHours * 3600_000;
+  const auth: AuthContext = { users, sessions: new SessionStore(sessionTtlMs), throttle: new LoginThrottle(), audit, sessionTtlMs, secureCookies: config.auth.secureCookies };
+
+  const catalogue = new Catalogue(config.parkModel);
+  const live = new LiveValues();
+  const gateways = new Gateways();
+  // Until the alarm engine is wired, there are no alarms to list or act on.
+  const alarms: AlarmActions = {
+    active: () => [],
+    ack: (_who, req) => ({ ok: false, error: `unknown alarm "${req.id}"` }),
+    shelve: (_who, req) => ({ ok: false, error: `unknown alarm "${req.id}"` }),
+  };
+  let hub: SocketHub | undefined;
+
   // Ingest (consumer) before the MQTT client (producer).
-  const ingest = new Ingest({ store, park: config.parkModel, log: log.child({ part: 'ingest' }) });
+  const ingest = new Ingest({
+    store,
+    park: config.parkModel,
+    log: log.child({ part: 'ingest' }),
+    onData: (msg, receivedAt) => live.apply(msg, receivedAt),
+    onStatus: (status, receivedAt) => {
+      const { event, changed } = gateways.apply(status, receivedAt);
+      if (changed) {
+        log.info({ gateway: status.gateway, state: status.state }, 'gateway status');
+        hub?.gateway(event);
+      }
+    },
+    onMeta: (meta) => catalogue.applyMeta(meta),
+  });
   await ingest.start();
   stack.push({ name: 'ingest', stop: () => ingest.stop() });
   health.register('ingest', () => ingest.health());
@@ -125,6 +173,18 @@ async function start(
 
   // HTTP last: it reports on everything above.
   const app = await createHttpApp({ logger: log, health, webDir: config.webDir });
+  registerAuthRoutes(app, auth);
+  registerApiRoutes(app, { auth, catalogue, live, gateways, store });
+  registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
+  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, log: log.child({ part: 'socket' }) });
+  const h = hub;
+  stack.push({
+    name: 'http',
+    stop: async () => {
+      h.close();
+      await app.close();
+    },
+  });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
@@ -135,12 +195,11 @@ async function start(
         : `cannot listen on ${config.http.host}:${config.http.port}: ${e.message}`,
     );
   }
-  stack.push({ name: 'http', stop: () => app.close() });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url, version: readVersion(), park: config.parkModel.park.id }, 'server ready');
 
-  return { url, mqttUrl, influxUrl: influxBase, database, store, ingest, stop: stopAll };
+  return { url, mqttUrl, influxUrl: influxBase, database, store, ingest, audit, stop: stopAll };
 }

@@ -11,9 +11,24 @@
 import type { AlarmEvent } from '../alarms.js';
 import type { MetaTag, Reading, StatusMessage } from '../payloads/types.js';
 
-/** A catalogue entry: a meta tag and the gateway that publishes it. */
+/**
+ * A catalogue entry: a meta tag and the gateway that publishes it, joined
+ * with the park model where the tag is configured there (names in both
+ * languages, place, range and limits). Tags seen only in a gateway's `meta`
+ * have just the MetaTag fields and `gateway`.
+ */
 export interface CatalogueTag extends MetaTag {
   gateway: string;
+  /** Display name in both UI languages. */
+  name?: { zh: string; en: string };
+  site?: string;
+  /** Hazard source (重大危险源 unit) id. */
+  hazardSource?: string;
+  equipment?: string;
+  /** Instrument range [low, high] in engineering units. */
+  range?: [number, number];
+  /** Alarm limits in engineering units. */
+  limits?: { hh?: number; h?: number; l?: number; ll?: number };
 }
 
 /** A gateway's latest status message, as the server received it. */

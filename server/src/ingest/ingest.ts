@@ -1,4 +1,4 @@
-import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qualityToCode, type RejectCode, type StatusMessage } from '@park/protocol';
+import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qualityToCode, type DataMessage, type MetaMessage, type RejectCode, type StatusMessage } from '@park/protocol';
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
@@ -22,6 +22,10 @@ export interface IngestOptions {
   flushIntervalMs?: number;
   /** Readings kept while InfluxDB is unreachable. */
   maxQueuedReadings?: number;
+  /** Each accepted data message, once validated (live values, alarm engine). */
+  onData?: (msg: DataMessage, receivedAt: number) => void;
+  onStatus?: (status: StatusMessage, receivedAt: number) => void;
+  onMeta?: (meta: MetaMessage) => void;
 }
 
 export interface IngestCounters {
@@ -45,7 +49,6 @@ const RETRY_MAX_MS = 10_000;
 
 export class Ingest {
   readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, dropped: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0 };
-  readonly gateways = new Map<string, StatusMessage>();
   private readonly places = new Map<string, TagPlace>();
   private readonly lastSeq = new Map<string, number>();
   private queue: StoredReading[] = [];
@@ -91,12 +94,13 @@ export class Ingest {
     else if (t.kind === 'status') {
       if (payload.length === 0) return; // a cleared retained message
       const r = parseStatusMessage(payload, t.gateway);
-      if (r.ok) this.gateways.set(t.gateway, r.value);
+      if (r.ok) this.o.onStatus?.(r.value, Date.now());
       else this.count(r.code, t.gateway, r.reason);
     } else {
       if (payload.length === 0) return;
       const r = parseMetaMessage(payload, t.gateway);
-      if (!r.ok) this.count(r.code, t.gateway, r.reason);
+      if (r.ok) this.o.onMeta?.(r.value);
+      else this.count(r.code, t.gateway, r.reason);
     }
   }
 
@@ -114,6 +118,7 @@ export class Ingest {
       this.queue.push({ id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' });
     }
     this.counters.readings += msg.readings.length;
+    this.o.onData?.(msg, Date.now());
     if (this.queue.length > this.maxQueued) {
       const excess = this.queue.length - this.maxQueued;
       this.queue.splice(0, excess);

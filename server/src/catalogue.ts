@@ -1,0 +1,68 @@
+import type { CatalogueTag, MetaMessage } from '@park/protocol';
+import type { ParkConfig } from '@park/protocol/config';
+
+/**
+ * The tag catalogue: the park model's tags (names, place, limits) joined with
+ * what gateways announce in their retained `meta` messages. A tag a gateway
+ * announces that the park model lacks is still listed, so nothing it
+ * publishes is invisible.
+ */
+export class Catalogue {
+  private readonly tags = new Map<string, CatalogueTag>();
+
+  constructor(park: ParkConfig) {
+    for (const site of park.sites) {
+      for (const device of site.devices) {
+        for (const tag of device.tags) {
+          const limits = tag.limits ? pickLimits(tag.limits) : undefined;
+          this.tags.set(tag.id, {
+            id: tag.id,
+            device: device.id,
+            kind: tag.kind,
+            unit: tag.unit,
+            description: tag.description.zh,
+            source: 'nodeId' in tag.address ? `opcua:${tag.address.nodeId}` : `modbus:${device.id}/${tag.address.table}/${tag.address.address}`,
+            gateway: site.gateway,
+            name: { zh: tag.description.zh, en: tag.description.en },
+            site: site.id,
+            ...(tag.hazardSource !== undefined ? { hazardSource: tag.hazardSource } : {}),
+            ...(tag.equipment !== undefined ? { equipment: tag.equipment } : {}),
+            ...(tag.range ? { range: [tag.range[0], tag.range[1]] as [number, number] } : {}),
+            ...(limits ? { limits } : {}),
+          });
+        }
+      }
+    }
+  }
+
+  /** Adds tags a gateway announces; the park model's entries keep their names and limits. */
+  applyMeta(meta: MetaMessage): void {
+    for (const t of meta.tags) {
+      const known = this.tags.get(t.id);
+      if (known) {
+        known.gateway = meta.gateway;
+        known.device = t.device;
+        known.source = t.source;
+      } else {
+        this.tags.set(t.id, { ...t, gateway: meta.gateway });
+      }
+    }
+  }
+
+  get(id: string): CatalogueTag | undefined {
+    return this.tags.get(id);
+  }
+
+  list(): CatalogueTag[] {
+    return [...this.tags.values()];
+  }
+}
+
+function pickLimits(l: { hh?: number | undefined; h?: number | undefined; l?: number | undefined; ll?: number | undefined }): CatalogueTag['limits'] {
+  const out: NonNullable<CatalogueTag['limits']> = {};
+  if (l.hh !== undefined) out.hh = l.hh;
+  if (l.h !== undefined) out.h = l.h;
+  if (l.l !== undefined) out.l = l.l;
+  if (l.ll !== undefined) out.ll = l.ll;
+  return Object.keys(out).length > 0 ? out : undefined;
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { Ingest } from '../ingest/ingest.js';
+import type { AuditLog } from '../audit/audit-log.js';
+
+/** `GET /metrics`: Prometheus text format, counters named with units and `_total`. */
+export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit: AuditLog; socketClients: () => number }): void {
+  app.get('/metrics', async (_req, reply) => {
+    const c = d.ingest.counters;
+    const lines: string[] = [];
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    metric('park_ingest_messages_total', 'counter', 'Data messages accepted.', [['', c.messages]]);
+    metric('park_ingest_readings_total', 'counter', 'Readings accepted.', [['', c.readings]]);
+    metric('park_ingest_readings_written_total', 'counter', 'Readings written to InfluxDB.', [['', c.written]]);
+    metric('park_ingest_readings_dropped_total', 'counter', 'Readings dropped because the write queue was full.', [['', c.dropped]]);
+    metric('park_ingest_write_errors_total', 'counter', 'Failed InfluxDB writes (retried).', [['', c.writeErrors]]);
+    metric('park_ingest_backlog_readings', 'gauge', 'Readings accepted and not yet written.', [['', d.ingest.backlog()]]);
+    metric('park_ingest_rejected_total', 'counter', 'Messages rejected, by reason.', Object.entries(c.rejected).map(([code, n]) => [`{code="${code}"}`, n ?? 0]));
+    metric('park_ingest_seq_gaps_total', 'counter', 'Data messages missing from gateway sequences.', [['', c.seqGaps]]);
+    metric('park_ingest_seq_duplicates_total', 'counter', 'Repeated data messages (by seq).', [['', c.seqDuplicates]]);
+    metric('park_audit_dropped_total', 'counter', 'Audit entries dropped while InfluxDB was away too long.', [['', d.audit.dropped]]);
+    metric('park_socket_clients', 'gauge', 'Connected Socket.IO clients.', [['', d.socketClients()]]);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(`${lines.join('\n')}\n`);
+  });
+}

@@ -1,0 +1,53 @@
+import type { DataMessage, Reading } from '@park/protocol';
+
+export interface LiveValue extends Reading {
+  /** When the server received it (server clock): shows how fresh the source time really is. */
+  receivedAt: number;
+}
+
+/**
+ * The latest reading of every tag, and which changed since the last
+ * `takeChanged()`, for batched pushes. A replayed (older) reading never
+ * overwrites a newer one.
+ */
+export class LiveValues {
+  private readonly values = new Map<string, LiveValue>();
+  private readonly changed = new Set<string>();
+
+  apply(msg: DataMessage, receivedAt: number): void {
+    for (const r of msg.readings) {
+      const cur = this.values.get(r.id);
+      if (cur) {
+        if (r.ts < cur.ts) continue;
+        cur.ts = r.ts;
+        cur.v = r.v;
+        cur.q = r.q;
+        if (r.err !== undefined) cur.err = r.err;
+        else delete cur.err;
+        cur.receivedAt = receivedAt;
+      } else {
+        this.values.set(r.id, { ...r, receivedAt });
+      }
+      this.changed.add(r.id);
+    }
+  }
+
+  get(id: string): LiveValue | undefined {
+    return this.values.get(id);
+  }
+
+  all(): LiveValue[] {
+    return [...this.values.values()].map((v) => ({ ...v }));
+  }
+
+  /** Readings (without server fields) changed since the previous call. */
+  takeChanged(): Reading[] {
+    const out: Reading[] = [];
+    for (const id of this.changed) {
+      const v = this.values.get(id);
+      if (v) out.push(v.err !== undefined ? { id: v.id, ts: v.ts, v: v.v, q: v.q, err: v.err } : { id: v.id, ts: v.ts, v: v.v, q: v.q });
+    }
+    this.changed.clear();
+    return out;
+  }
+}

@@ -57,6 +57,14 @@ export const serverConfigSchema = z.strictObject({
     .strictObject({
       /** An external InfluxDB 1.x, e.g. `http://10.0.0.6:8086/park` (path = database). Unset: a managed influxd is started. */
       url: z.string().regex(/^https?:\/\/\S+$/, 'must be an InfluxDB URL such as http://127.0.0.1:8086/park').optional(),
+      retention: z
+        .strictObject({
+          /** Raw readings are kept this long. */
+          rawDays: z.number().int().min(1).max(36_500).default(30),
+          /** 1-minute mean/min/max rollups are kept this long. */
+          rollupDays: z.number().int().min(1).max(36_500).default(400),
+        })
+        .prefault({}),
       managed: z
         .strictObject({
           binary: z.string().min(1).default('influxd'),

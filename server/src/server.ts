@@ -131,6 +131,7 @@ async function start(
   // Ingest (consumer) before the MQTT client (producer).
   const ingest = new Ingest({
     store,
+    retention: config.influx.retention,
     park: config.parkModel,
     log: log.child({ part: 'ingest' }),
     onData: (msg, receivedAt) => live.apply(msg, receivedAt),

@@ -10,15 +10,40 @@ describe('InfluxDB module against a real influxd', () => {
   beforeAll(async () => {
     influxd = await startTestInfluxd();
     store = influxd.store('roundtrip');
-    await store.ensureDatabase();
+    await store.ensureSchema({ rawDays: 30, rollupDays: 400 });
   });
   afterAll(async () => {
     await influxd?.stop();
   });
 
-  it('answers ping and creates its database idempotently', async () => {
+  it('creates database, retention policies and the rollup query idempotently, following config changes', async () => {
     expect(await store.ping()).toBe(true);
-    await store.ensureDatabase();
+    await store.ensureSchema({ rawDays: 45, rollupDays: 500 });
+    await store.ensureSchema({ rawDays: 45, rollupDays: 500 });
+    const res = await fetch(`${influxd.url}/query?q=${encodeURIComponent('SHOW RETENTION POLICIES ON "roundtrip"')}`);
+    const body = (await res.json()) as { results: { series: { values: [string, string, string, number, boolean][] }[] }[] };
+    const policies = body.results[0]?.series[0]?.values.map(([name, duration, , , isDefault]) => ({ name, duration, isDefault }));
+    expect(policies).toEqual(expect.arrayContaining([
+      { name: 'raw', duration: '1080h0m0s', isDefault: true },
+      { name: 'rollup', duration: '12000h0m0s', isDefault: false },
+    ]));
+    const cqRes = await fetch(`${influxd.url}/query?q=${encodeURIComponent('SHOW CONTINUOUS QUERIES')}`);
+    expect(await cqRes.text()).toContain('reading_rollup_1m');
+  });
+
+  it('reads long spans from the 1-minute rollup and short ones from raw points', async () => {
+    const base = t0 + 3_600_000;
+    await store.writeReadings([
+      { id: 'h.t', ts: base, v: 1, q: 0, source: '', site: 'h' },
+      { id: 'h.t', ts: base + 30_000, v: 3, q: 1, source: '', site: 'h' },
+    ]);
+    const raw = await store.queryHistory(['h.t'], base, base + 60_000, 40_000);
+    expect(raw.map((r) => [r.mean, r.min, r.max, r.q])).toEqual([[2, 1, 3, 1]]);
+    // What the continuous query writes, written here directly: the CQ itself runs on InfluxDB's clock.
+    const write = await fetch(`${influxd.url}/write?db=roundtrip&rp=rollup&precision=ms`, { method: 'POST', body: `reading_1m,id=h.t mean=7,min=5,max=9,q=0 ${base}` });
+    expect(write.status).toBe(204);
+    const rolled = await store.queryHistory(['h.t'], base, base + 3_600_000, 3_600_000);
+    expect(rolled.map((r) => [r.mean, r.min, r.max, r.q])).toEqual([[7, 5, 9, 0]]);
   });
 
   it('writes readings and reads them back with millisecond times', async () => {

@@ -38,6 +38,18 @@ export interface AuditEntry {
   detail: string;
 }
 
+export interface RetentionSettings {
+  rawDays: number;
+  rollupDays: number;
+}
+
+export const RAW_POLICY = 'raw';
+export const ROLLUP_POLICY = 'rollup';
+export const ROLLUP_MEASUREMENT = 'reading_1m';
+export const ROLLUP_CQ = 'reading_rollup_1m';
+/** History intervals at least this long are read from the 1-minute rollup. */
+export const ROLLUP_INTERVAL_MS = 60_000;
+
 /** Aggregated history: one row per interval per tag. */
 export interface HistoryRow {
   id: string;
@@ -77,6 +89,36 @@ export class InfluxStore {
     await this.client.createDatabase(this.database);
   }
 
+  /**
+   * Database, retention policies and the 1-minute rollup, created or brought
+   * in line with the configured durations on every start (idempotent).
+   * The continuous query resamples the last hour, so readings replayed from a
+   * gateway's outbox within the hour also reach the rollup.
+   */
+  async ensureSchema(retention: RetentionSettings): Promise<void> {
+    await this.ensureDatabase();
+    const existing = new Map((await this.client.showRetentionPolicies(this.database)).map((p) => [p.name, p]));
+    const policies: [string, number, boolean][] = [
+      [RAW_POLICY, retention.rawDays, true],
+      [ROLLUP_POLICY, retention.rollupDays, false],
+    ];
+    for (const [name, days, isDefault] of policies) {
+      const options = { database: this.database, duration: `${days}d`, replication: 1, isDefault };
+      if (existing.has(name)) await this.client.alterRetentionPolicy(name, options);
+      else await this.client.createRetentionPolicy(name, options);
+    }
+    const cqs = await this.client.showContinousQueries(this.database);
+    if (!cqs.some((cq) => cq.name === ROLLUP_CQ)) {
+      const db = escape.quoted(this.database);
+      await this.client.createContinuousQuery(
+        ROLLUP_CQ,
+        `SELECT mean("v") AS "mean", min("v") AS "min", max("v") AS "max", max("q") AS "q" INTO ${db}."${ROLLUP_POLICY}"."${ROLLUP_MEASUREMENT}" FROM ${db}."${RAW_POLICY}"."reading" GROUP BY time(1m), *`,
+        this.database,
+        'RESAMPLE EVERY 1m FOR 1h',
+      );
+    }
+  }
+
   async writeReadings(readings: readonly StoredReading[]): Promise<void> {
     if (readings.length === 0) return;
     await this.client.writePoints(
@@ -86,7 +128,7 @@ export class InfluxStore {
         fields: { v: r.v, q: r.q },
         timestamp: r.ts,
       })),
-      { precision: 'ms', database: this.database },
+      { precision: 'ms', database: this.database, retentionPolicy: RAW_POLICY },
     );
   }
 
@@ -117,7 +159,12 @@ export class InfluxStore {
     if (ids.length === 0) return [];
     const idList = ids.map((id) => `"id" = ${escape.stringLit(id)}`).join(' OR ');
     const every = Math.max(1, Math.trunc(intervalMs));
-    const query = `SELECT mean("v") AS "mean", min("v") AS "min", max("v") AS "max", max("q") AS "q" FROM "reading" WHERE (${idList}) AND time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms GROUP BY time(${every}ms), "id" fill(none)`;
+    // Long spans read the rollup (a minute behind), short ones the raw points.
+    const select =
+      every >= ROLLUP_INTERVAL_MS
+        ? `SELECT mean("mean") AS "mean", min("min") AS "min", max("max") AS "max", max("q") AS "q" FROM "${ROLLUP_POLICY}"."${ROLLUP_MEASUREMENT}"`
+        : `SELECT mean("v") AS "mean", min("v") AS "min", max("v") AS "max", max("q") AS "q" FROM "${RAW_POLICY}"."reading"`;
+    const query = `${select} WHERE (${idList}) AND time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms GROUP BY time(${every}ms), "id" fill(none)`;
     const rows = await this.client.query<{ time: Date; id: string; mean: number | null; min: number | null; max: number | null; q: number | null }>(query, { precision: 'ms', database: this.database });
     return rows.map((r) => ({ id: r.id, ts: r.time.getTime(), mean: r.mean, min: r.min, max: r.max, q: r.q })).sort((a, b) => (a.id === b.id ? a.ts - b.ts : a.id < b.id ? -1 : 1));
   }
@@ -126,7 +173,7 @@ export class InfluxStore {
   async queryReadings(ids: readonly string[], fromMs: number, toMs: number): Promise<ReadingRow[]> {
     if (ids.length === 0) return [];
     const idList = ids.map((id) => `"id" = ${escape.stringLit(id)}`).join(' OR ');
-    const query = `SELECT "v", "q", "id" FROM "reading" WHERE (${idList}) AND time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms ORDER BY time ASC`;
+    const query = `SELECT "v", "q", "id" FROM "${RAW_POLICY}"."reading" WHERE (${idList}) AND time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms ORDER BY time ASC`;
     const rows = await this.client.query<{ time: Date; v: number; q: number; id: string }>(query, { precision: 'ms', database: this.database });
     return rows.map((r) => ({ id: r.id, ts: r.time.getTime(), v: r.v, q: r.q }));
   }

@@ -2,7 +2,7 @@ import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qua
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
-import type { InfluxStore, StoredReading } from '../influx/influx-store.js';
+import type { InfluxStore, RetentionSettings, StoredReading } from '../influx/influx-store.js';
 import { RejectLog } from './reject-log.js';
 
 /**
@@ -14,6 +14,7 @@ import { RejectLog } from './reject-log.js';
 
 export interface IngestOptions {
   store: InfluxStore;
+  retention: RetentionSettings;
   park: ParkConfig;
   log: Logger;
   /** Flush when this many readings wait… */
@@ -57,6 +58,8 @@ export class Ingest {
   private retryMs = 0;
   private lastWriteError: string | undefined;
   private stopped = false;
+  /** False until database, retention policies and rollup exist (again, after InfluxDB lost them). */
+  private schemaReady = false;
   private readonly rejects: RejectLog;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
@@ -76,7 +79,8 @@ export class Ingest {
 
   async start(): Promise<void> {
     try {
-      await this.o.store.ensureDatabase();
+      await this.o.store.ensureSchema(this.o.retention);
+      this.schemaReady = true;
     } catch (err) {
       // Not fatal: readings queue until InfluxDB answers; the flush retries.
       this.lastWriteError = (err as Error).message;
@@ -168,10 +172,16 @@ export class Ingest {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.batchSize);
       try {
+        if (!this.schemaReady) {
+          await this.o.store.ensureSchema(this.o.retention);
+          this.schemaReady = true;
+        }
         await this.o.store.writeReadings(batch);
       } catch (err) {
         this.counters.writeErrors++;
         const message = (err as Error).message;
+        // An InfluxDB that came back empty (new data folder) needs its schema again.
+        if (/database not found|retention policy not found/.test(message)) this.schemaReady = false;
         if (message !== this.lastWriteError) this.o.log.warn({ err: message, queued: this.queue.length }, 'InfluxDB write failed; readings stay queued');
         this.lastWriteError = message;
         this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));

@@ -74,6 +74,14 @@ export const serverConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  ingest: z
+    .strictObject({
+      /** Readings waiting for InfluxDB in memory before the oldest spill to disk (dataDir/spool). */
+      memoryLimit: z.number().int().min(10_000).max(10_000_000).default(200_000),
+      /** Disk the spool may use; past it the oldest readings are dropped and counted. */
+      maxSpoolMB: z.number().int().min(16).max(1_000_000).default(2048),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(LOG_LEVELS).default('info'),

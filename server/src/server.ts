@@ -132,6 +132,9 @@ async function start(
   const ingest = new Ingest({
     store,
     retention: config.influx.retention,
+    spoolDir: path.join(config.dataDir, 'spool'),
+    memoryLimit: config.ingest.memoryLimit,
+    maxSpoolBytes: config.ingest.maxSpoolMB * 1024 * 1024,
     park: config.parkModel,
     log: log.child({ part: 'ingest' }),
     onData: (msg, receivedAt) => live.apply(msg, receivedAt),

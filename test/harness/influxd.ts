@@ -1,4 +1,4 @@
-import { startManagedInfluxd, parseInfluxUrl, InfluxStore } from '@park/server';
+import { startManagedInfluxd, parseInfluxUrl, InfluxStore, type ManagedInfluxd } from '@park/server';
 import { freePort } from './ports.js';
 import { tempDir } from './temp-dir.js';
 
@@ -8,6 +8,10 @@ export interface TestInfluxd {
   /** Database URL for INFLUX_URL / `influx.url`, e.g. `http://127.0.0.1:40123/test`. */
   databaseUrl(database?: string): string;
   store(database?: string): InfluxStore;
+  /** Stops the influxd process, keeping its data and ports (an outage). */
+  pause(): Promise<void>;
+  /** Starts it again on the same ports with the same data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -15,14 +19,23 @@ export interface TestInfluxd {
 export async function startTestInfluxd(): Promise<TestInfluxd> {
   const dir = tempDir('influxd');
   try {
-    const influxd = await startManagedInfluxd({ dir: dir.path, httpPort: await freePort(), rpcPort: await freePort() });
-    const databaseUrl = (database = 'park'): string => `${influxd.url}/${database}`;
+    const options = { dir: dir.path, httpPort: await freePort(), rpcPort: await freePort() };
+    let influxd: ManagedInfluxd | undefined = await startManagedInfluxd(options);
+    const url = influxd.url;
+    const databaseUrl = (database = 'park'): string => `${url}/${database}`;
     return {
-      url: influxd.url,
+      url,
       databaseUrl,
       store: (database) => new InfluxStore(parseInfluxUrl(databaseUrl(database))),
+      pause: async () => {
+        await influxd?.stop();
+        influxd = undefined;
+      },
+      resume: async () => {
+        influxd ??= await startManagedInfluxd(options);
+      },
       stop: async () => {
-        await influxd.stop();
+        await influxd?.stop();
         dir.remove();
       },
     };

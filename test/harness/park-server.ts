@@ -22,9 +22,20 @@ export interface TestParkServer {
  * broker, each on free loopback ports, serving the built web app when there
  * is one. Logs go nowhere unless TEST_LOG_LEVEL is set.
  */
-export async function startParkServer(options: { park?: string; database?: string } = {}): Promise<TestParkServer> {
-  const data = tempDir('server');
-  const influxd = await startTestInfluxd();
+export interface ParkServerOptions {
+  park?: string;
+  database?: string;
+  /** Use this influxd (kept running by the caller) instead of starting one. */
+  influxd?: TestInfluxd;
+  /** Use this data folder (kept by the caller), e.g. to restart a server on its spool. */
+  dataDir?: string;
+}
+
+export async function startParkServer(options: ParkServerOptions = {}): Promise<TestParkServer> {
+  const ownData = options.dataDir === undefined ? tempDir('server') : undefined;
+  const data = { path: options.dataDir ?? (ownData as { path: string }).path, remove: () => ownData?.remove() };
+  const ownInfluxd = options.influxd === undefined;
+  const influxd = options.influxd ?? (await startTestInfluxd());
   let broker: TestBroker | undefined;
   try {
     broker = await startTestAedes();
@@ -52,13 +63,13 @@ export async function startParkServer(options: { park?: string; database?: strin
       stop: async () => {
         await server.stop();
         await b.stop();
-        await influxd.stop();
+        if (ownInfluxd) await influxd.stop();
         data.remove();
       },
     };
   } catch (err) {
     await broker?.stop();
-    await influxd.stop();
+    if (ownInfluxd) await influxd.stop();
     data.remove();
     throw err;
   }

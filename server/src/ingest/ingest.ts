@@ -4,11 +4,13 @@ import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
 import type { InfluxStore, RetentionSettings, StoredReading } from '../influx/influx-store.js';
 import { RejectLog } from './reject-log.js';
+import { WriteQueue } from './write-queue.js';
 
 /**
  * MQTT messages in, batched InfluxDB writes out. One validation pass per
  * message; per reading only a lookup and a push. While InfluxDB is away,
- * accepted readings wait in a bounded memory queue (oldest dropped and
+ * accepted readings wait in a write queue that spills to disk beyond a
+ * memory limit and is bounded on disk (oldest dropped and
  * counted when full) and are written when it returns.
  */
 
@@ -21,8 +23,12 @@ export interface IngestOptions {
   batchSize?: number;
   /** …or when the oldest has waited this long. */
   flushIntervalMs?: number;
-  /** Readings kept while InfluxDB is unreachable. */
-  maxQueuedReadings?: number;
+  /** Folder for the disk spool of the write queue. */
+  spoolDir: string;
+  /** Readings kept in memory before the oldest spill to disk. */
+  memoryLimit?: number;
+  /** Disk the spool may use; past it the oldest readings are dropped and counted. */
+  maxSpoolBytes?: number;
   /** Each accepted data message, once validated (live values, alarm engine). */
   onData?: (msg: DataMessage, receivedAt: number) => void;
   onStatus?: (status: StatusMessage, receivedAt: number) => void;
@@ -33,7 +39,6 @@ export interface IngestCounters {
   messages: number;
   readings: number;
   written: number;
-  dropped: number;
   writeErrors: number;
   rejected: Partial<Record<RejectCode | 'topic', number>>;
   seqGaps: number;
@@ -49,10 +54,10 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
 export class Ingest {
-  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, dropped: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0 };
+  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0 };
   private readonly places = new Map<string, TagPlace>();
   private readonly lastSeq = new Map<string, number>();
-  private queue: StoredReading[] = [];
+  private readonly queue: WriteQueue;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private retryMs = 0;
@@ -63,12 +68,11 @@ export class Ingest {
   private readonly rejects: RejectLog;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
-  private readonly maxQueued: number;
 
   constructor(private readonly o: IngestOptions) {
     this.batchSize = o.batchSize ?? 5000;
     this.flushIntervalMs = o.flushIntervalMs ?? 100;
-    this.maxQueued = o.maxQueuedReadings ?? 2_000_000;
+    this.queue = new WriteQueue({ dir: o.spoolDir, memoryLimit: o.memoryLimit ?? 200_000, maxSpoolBytes: o.maxSpoolBytes ?? 2 * 1024 ** 3 });
     this.rejects = new RejectLog(o.log);
     for (const site of o.park.sites) {
       for (const device of site.devices) {
@@ -117,17 +121,15 @@ export class Ingest {
     const msg = r.value;
     this.counters.messages++;
     this.trackSeq(gateway, msg.seq, msg.replay === true);
-    for (const reading of msg.readings) {
+    const rows: StoredReading[] = new Array<StoredReading>(msg.readings.length);
+    for (let i = 0; i < msg.readings.length; i++) {
+      const reading = msg.readings[i] as (typeof msg.readings)[number];
       const place = this.places.get(reading.id);
-      this.queue.push({ id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' });
+      rows[i] = { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' };
     }
+    this.queue.push(rows);
     this.counters.readings += msg.readings.length;
     this.o.onData?.(msg, Date.now());
-    if (this.queue.length > this.maxQueued) {
-      const excess = this.queue.length - this.maxQueued;
-      this.queue.splice(0, excess);
-      this.counters.dropped += excess;
-    }
     this.schedule();
   }
 
@@ -149,7 +151,7 @@ export class Ingest {
 
   private schedule(): void {
     if (this.stopped || this.writing) return;
-    if (this.queue.length >= this.batchSize) {
+    if (this.queue.size() >= this.batchSize) {
       this.flushSoon(0);
     } else if (!this.timer) {
       this.flushSoon(this.flushIntervalMs);
@@ -162,15 +164,15 @@ export class Ingest {
       this.timer = undefined;
       this.writing = this.flush().finally(() => {
         this.writing = undefined;
-        if (this.queue.length > 0 && !this.stopped) this.flushSoon(this.retryMs);
+        if (this.queue.size() > 0 && !this.stopped) this.flushSoon(this.retryMs);
       });
     }, ms);
   }
 
   /** Writes queued readings in batches until the queue is empty or a write fails. */
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, this.batchSize);
+    while (this.queue.size() > 0) {
+      const batch = this.queue.take(this.batchSize);
       try {
         if (!this.schemaReady) {
           await this.o.store.ensureSchema(this.o.retention);
@@ -178,19 +180,19 @@ export class Ingest {
         }
         await this.o.store.writeReadings(batch);
       } catch (err) {
+        this.queue.giveBack();
         this.counters.writeErrors++;
         const message = (err as Error).message;
         // An InfluxDB that came back empty (new data folder) needs its schema again.
         if (/database not found|retention policy not found/.test(message)) this.schemaReady = false;
-        if (message !== this.lastWriteError) this.o.log.warn({ err: message, queued: this.queue.length }, 'InfluxDB write failed; readings stay queued');
+        if (message !== this.lastWriteError) this.o.log.warn({ err: message, queued: this.queue.size() }, 'InfluxDB write failed; readings stay queued');
         this.lastWriteError = message;
         this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
         return;
       }
-      // The queue may have been trimmed from the front while we wrote.
-      this.queue.splice(0, Math.min(batch.length, this.queue.length));
+      this.queue.commit();
       this.counters.written += batch.length;
-      if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.length }, 'InfluxDB writes resumed');
+      if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.size() }, 'InfluxDB writes resumed');
       this.lastWriteError = undefined;
       this.retryMs = 0;
     }
@@ -198,13 +200,18 @@ export class Ingest {
 
   /** Readings accepted but not yet in InfluxDB. */
   backlog(): number {
-    return this.queue.length;
+    return this.queue.size();
+  }
+
+  /** Readings dropped because the disk spool was full. */
+  dropped(): number {
+    return this.queue.dropped;
   }
 
   /** Resolves when everything accepted so far is written (or `timeoutMs` passes). */
   async drain(timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.queue.length > 0 || this.writing) {
+    while (this.queue.size() > 0 || this.writing) {
       if (Date.now() > deadline) return false;
       if (!this.writing && !this.timer) this.flushSoon(0);
       await (this.writing ?? new Promise((r) => setTimeout(r, 20)));
@@ -213,7 +220,7 @@ export class Ingest {
   }
 
   health(): ComponentHealth {
-    const backlog = this.queue.length;
+    const backlog = this.queue.size();
     if (this.lastWriteError !== undefined) return { status: 'degraded', detail: `InfluxDB writes failing (${this.lastWriteError}); ${backlog} readings queued` };
     return { status: 'ok', detail: `${this.counters.written} readings written, ${backlog} queued, ${Object.values(this.counters.rejected).reduce((a, b) => a + (b ?? 0), 0)} messages rejected` };
   }
@@ -224,5 +231,7 @@ export class Ingest {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.writing;
+    // What could not be written now waits on disk for the next start.
+    this.queue.spillAll();
   }
 }

@@ -1,0 +1,152 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import type { StoredReading } from '../influx/influx-store.js';
+
+/**
+ * Readings accepted and not yet in InfluxDB, oldest first. Up to
+ * `memoryLimit` wait in memory; beyond that the oldest are spilled to disk
+ * in segment files (written whole, fsynced, then renamed into place), so a
+ * long InfluxDB outage costs disk, not memory, and a restart of the server
+ * keeps the backlog. Segments are bounded by `maxSpoolBytes`; past it the
+ * oldest segment is dropped and its readings counted as dropped.
+ *
+ * Segment name: `seg-<sequence>-<readings>.json`, one JSON array of
+ * `[id, ts, v, q, source, site]` rows.
+ */
+type Row = [string, number, number, number, string, string];
+
+export interface WriteQueueOptions {
+  dir: string;
+  memoryLimit: number;
+  /** Readings per segment file. */
+  segmentSize?: number;
+  maxSpoolBytes: number;
+}
+
+interface Segment {
+  file: string;
+  count: number;
+  bytes: number;
+}
+
+const SEGMENT_PATTERN = /^seg-(\d{12})-(\d+)\.json$/;
+
+export class WriteQueue {
+  private memory: StoredReading[] = [];
+  /** Taken for a write and not yet committed or given back. */
+  private inflight: { rows: StoredReading[]; fromSegment: boolean } | undefined;
+  private readonly segments: Segment[] = [];
+  private loaded: { segment: Segment; rows: StoredReading[]; offset: number } | undefined;
+  private nextSeq = 0;
+  private spoolBytes = 0;
+  /** Readings dropped because the spool was full. */
+  dropped = 0;
+
+  constructor(private readonly o: WriteQueueOptions) {
+    mkdirSync(o.dir, { recursive: true });
+    for (const name of readdirSync(o.dir).sort()) {
+      const m = SEGMENT_PATTERN.exec(name);
+      if (!m) {
+        // A segment whose rename never happened: the spill did not finish.
+        if (name.endsWith('.tmp')) rmSync(path.join(o.dir, name), { force: true });
+        continue;
+      }
+      const file = path.join(o.dir, name);
+      const bytes = statSync(file).size;
+      this.segments.push({ file, count: Number(m[2]), bytes });
+      this.spoolBytes += bytes;
+      this.nextSeq = Math.max(this.nextSeq, Number(m[1]) + 1);
+    }
+  }
+
+  /** Readings waiting, in memory and on disk. */
+  size(): number {
+    let n = this.memory.length + (this.inflight && !this.inflight.fromSegment ? this.inflight.rows.length : 0);
+    for (const s of this.segments) n += s.count;
+    if (this.loaded) n -= this.loaded.offset;
+    return n;
+  }
+
+  spooledSegments(): number {
+    return this.segments.length;
+  }
+
+  push(readings: StoredReading[]): void {
+    for (const r of readings) this.memory.push(r);
+    const segmentSize = this.o.segmentSize ?? 50_000;
+    while (this.memory.length > this.o.memoryLimit) this.spill(this.memory.splice(0, Math.min(segmentSize, this.memory.length)));
+  }
+
+  /**
+   * Takes the next (oldest) readings to write, at most `max`. Exactly one
+   * batch is in flight: `commit()` once it is written, `giveBack()` if not.
+   */
+  take(max: number): StoredReading[] {
+    if (this.inflight) throw new Error('a batch is already in flight');
+    if (!this.loaded && this.segments.length > 0) {
+      const segment = this.segments[0] as Segment;
+      this.loaded = { segment, rows: readSegment(segment.file), offset: 0 };
+    }
+    const rows = this.loaded ? this.loaded.rows.slice(this.loaded.offset, this.loaded.offset + max) : this.memory.splice(0, max);
+    this.inflight = { rows, fromSegment: this.loaded !== undefined };
+    return rows;
+  }
+
+  commit(): void {
+    const f = this.inflight;
+    this.inflight = undefined;
+    if (!f?.fromSegment || !this.loaded) return;
+    this.loaded.offset += f.rows.length;
+    if (this.loaded.offset >= this.loaded.rows.length) {
+      rmSync(this.loaded.segment.file, { force: true });
+      this.spoolBytes -= this.loaded.segment.bytes;
+      this.segments.shift();
+      this.loaded = undefined;
+    }
+  }
+
+  giveBack(): void {
+    const f = this.inflight;
+    this.inflight = undefined;
+    if (f && !f.fromSegment) this.memory.unshift(...f.rows);
+  }
+
+  /** Moves everything in memory to disk (on shutdown, so a restart loses nothing). */
+  spillAll(): void {
+    const segmentSize = this.o.segmentSize ?? 50_000;
+    while (this.memory.length > 0) this.spill(this.memory.splice(0, segmentSize));
+  }
+
+  private spill(rows: StoredReading[]): void {
+    const text = JSON.stringify(rows.map((r): Row => [r.id, r.ts, r.v, r.q, r.source, r.site]));
+    const bytes = Buffer.byteLength(text);
+    // Make room first: the oldest segment goes, never the newest data.
+    while (this.segments.length > 0 && this.spoolBytes + bytes > this.o.maxSpoolBytes) {
+      const oldest = this.segments[0] as Segment;
+      if (this.loaded?.segment === oldest) {
+        this.dropped += oldest.count - this.loaded.offset;
+        this.loaded = undefined;
+        // A batch in flight from it is written or not; either way it is gone from the spool.
+        if (this.inflight?.fromSegment) this.inflight = undefined;
+      } else this.dropped += oldest.count;
+      rmSync(oldest.file, { force: true });
+      this.spoolBytes -= oldest.bytes;
+      this.segments.shift();
+    }
+    const name = `seg-${String(this.nextSeq++).padStart(12, '0')}-${rows.length}.json`;
+    const file = path.join(this.o.dir, name);
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, text);
+    const fd = openSync(tmp, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+    this.segments.push({ file, count: rows.length, bytes });
+    this.spoolBytes += bytes;
+  }
+}
+
+function readSegment(file: string): StoredReading[] {
+  const rows = JSON.parse(readFileSync(file, 'utf8')) as Row[];
+  return rows.map(([id, ts, v, q, source, site]) => ({ id, ts, v, q, source, site }));
+}

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WriteQueue } from '../../../server/src/ingest/write-queue.js';
+import type { StoredReading } from '../../../server/src/influx/influx-store.js';
+import { tempDir } from '../../harness/temp-dir.js';
+
+const reading = (n: number): StoredReading => ({ id: `t.${n % 7}`, ts: 1_800_000_000_000 + n, v: n / 2, q: n % 3, source: n % 2 ? 'hs01' : '', site: 'a' });
+const readings = (from: number, count: number): StoredReading[] => Array.from({ length: count }, (_, i) => reading(from + i));
+
+/** Takes and commits everything, as the writer does when InfluxDB answers. */
+function drainAll(q: WriteQueue, batch: number): StoredReading[] {
+  const out: StoredReading[] = [];
+  while (q.size() > 0) {
+    const b = q.take(batch);
+    out.push(...b);
+    q.commit();
+  }
+  return out;
+}
+
+describe('ingest write queue with disk spool', () => {
+  const dirs: { remove(): void }[] = [];
+  const dir = (): string => {
+    const d = tempDir('spool');
+    dirs.push(d);
+    return d.path;
+  };
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  it('keeps order oldest first across disk and memory', () => {
+    const q = new WriteQueue({ dir: dir(), memoryLimit: 100, segmentSize: 40, maxSpoolBytes: 10 * 1024 ** 2 });
+    q.push(readings(0, 250));
+    expect(q.size()).toBe(250);
+    expect(q.spooledSegments()).toBeGreaterThan(0);
+    expect(drainAll(q, 33)).toEqual(readings(0, 250));
+    expect(q.size()).toBe(0);
+  });
+
+  it('gives a failed batch back in front, and survives a restart with spillAll', () => {
+    const d = dir();
+    const q = new WriteQueue({ dir: d, memoryLimit: 1000, maxSpoolBytes: 10 * 1024 ** 2 });
+    q.push(readings(0, 50));
+    expect(q.take(20)).toEqual(readings(0, 20));
+    q.push(readings(50, 10));
+    q.giveBack();
+    q.spillAll();
+    const again = new WriteQueue({ dir: d, memoryLimit: 1000, maxSpoolBytes: 10 * 1024 ** 2 });
+    expect(again.size()).toBe(60);
+    expect(drainAll(again, 7)).toEqual(readings(0, 60));
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('drops the oldest segment when the spool is full, and counts it', () => {
+    const q = new WriteQueue({ dir: dir(), memoryLimit: 10, segmentSize: 10, maxSpoolBytes: 2500 });
+    q.push(readings(0, 200));
+    expect(q.dropped).toBeGreaterThan(0);
+    const left = drainAll(q, 50);
+    expect(left.length + q.dropped).toBe(200);
+    // What is left is the newest, still in order.
+    expect(left).toEqual(readings(200 - left.length, left.length));
+  });
+
+  it('removes a half-written segment left by a crash', () => {
+    const d = dir();
+    writeFileSync(path.join(d, 'seg-000000000000-5.json.tmp'), '[["a",1');
+    const q = new WriteQueue({ dir: d, memoryLimit: 10, maxSpoolBytes: 1024 ** 2 });
+    expect(q.size()).toBe(0);
+    expect(readdirSync(d)).toEqual([]);
+  });
+});

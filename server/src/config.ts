@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envOverrides, loadConfigFile, parseConfigText, parkSchema, type EnvBinding, type ParkConfig } from '@park/protocol/config';
-import { readFileSync } from 'node:fs';
+import { ConfigError, envOverrides, loadConfigFile, parseConfigText, parkSchema, type EnvBinding, type ParkConfig } from '@park/protocol/config';
+import { existsSync, readFileSync } from 'node:fs';
 import { ROLES } from '@park/protocol';
 import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
 
@@ -44,6 +44,23 @@ export const serverConfigSchema = z.strictObject({
       url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/, 'must be a broker URL such as mqtt://127.0.0.1:1883').optional(),
       username: z.string().optional(),
       password: z.string().optional(),
+      /**
+       * Fixed client id with a persistent session (clean: false), so a broker
+       * that keeps sessions holds QoS 1 messages while the server restarts.
+       * Give each server instance its own.
+       */
+      clientId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_" or "-"').default('park-server'),
+      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+      /** Several server instances splitting the data load: subscribe through `$share/<group>/…` (data topics only). */
+      sharedGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"').optional(),
+      tls: z
+        .strictObject({
+          caFile: z.string().min(1).optional(),
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+          rejectUnauthorized: z.boolean().default(true),
+        })
+        .optional(),
       topicRoot: z.string().regex(/^[^#+\s]+[^/#+\s]$/, 'must be an MQTT topic prefix without wildcards, e.g. park/v1').default('park/v1'),
       embedded: z
         .strictObject({
@@ -155,6 +172,15 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
   // DATA_DIR is read relative to where the command runs, like any shell path.
   const dataDir = env['DATA_DIR'] ? path.resolve(env['DATA_DIR']) : path.resolve(dir, value.dataDir);
   const { park: _park, web, ...rest } = value;
+  const tls = rest.mqtt.tls;
+  if (tls) {
+    for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+      const f = tls[key];
+      if (f === undefined) continue;
+      tls[key] = path.resolve(dir, f);
+      if (!existsSync(tls[key])) throw new ConfigError([{ file, path: `mqtt.tls.${key}`, reason: `file not found: ${tls[key]}` }]);
+    }
+  }
   return {
     ...rest,
     dataDir,

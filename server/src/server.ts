@@ -9,6 +9,7 @@
  *   HTTP (REST, web app, /metrics) <── health, catalogue, audit ──── Socket.IO <──────┘
  */
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ServerConfig } from './config.js';
 import { readVersion } from './config.js';
@@ -151,19 +152,13 @@ async function start(
   stack.push({ name: 'ingest', stop: () => ingest.stop() });
   health.register('ingest', () => ingest.health());
 
-  const client: MqttClient = mqtt.connect(mqttUrl, {
-    clientId: `park-server-${process.pid}`,
-    clean: true,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-    ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
-  });
+  const client: MqttClient = mqtt.connect(mqttUrl, mqttClientOptions(config));
   stack.push({ name: 'mqtt', stop: () => client.endAsync(true).then(() => undefined) });
   const root = config.mqtt.topicRoot;
   client.on('connect', () => {
     log.info({ url: mqttUrl }, 'connected to MQTT broker');
-    client.subscribe([`${root}/+/data`, `${root}/+/status`, `${root}/+/meta`], { qos: 1 }, (err) => {
+    const data = config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/${root}/+/data` : `${root}/+/data`;
+    client.subscribe([data, `${root}/+/status`, `${root}/+/meta`], { qos: 1 }, (err) => {
       if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
     });
   });
@@ -206,4 +201,26 @@ async function start(
   log.info({ url, version: readVersion(), park: config.parkModel.park.id }, 'server ready');
 
   return { url, mqttUrl, influxUrl: influxBase, database, store, ingest, audit, stop: stopAll };
+}
+
+function mqttClientOptions(config: ServerConfig): mqtt.IClientOptions {
+  const m = config.mqtt;
+  const tls = m.tls;
+  return {
+    clientId: m.clientId,
+    clean: false,
+    protocolVersion: m.protocolVersion,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(m.username !== undefined ? { username: m.username } : {}),
+    ...(m.password !== undefined ? { password: m.password } : {}),
+    ...(tls
+      ? {
+          rejectUnauthorized: tls.rejectUnauthorized,
+          ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+          ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
+          ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+        }
+      : {}),
+  };
 }

@@ -29,6 +29,10 @@ export interface ParkServerOptions {
   influxd?: TestInfluxd;
   /** Use this data folder (kept by the caller), e.g. to restart a server on its spool. */
   dataDir?: string;
+  /** Use this broker (kept running by the caller) instead of starting an embedded one. */
+  broker?: TestBroker;
+  /** Extra `mqtt` options of the server config, e.g. `{ sharedGroup: 'g', clientId: 's1' }`. */
+  mqtt?: Record<string, unknown>;
 }
 
 export async function startParkServer(options: ParkServerOptions = {}): Promise<TestParkServer> {
@@ -38,14 +42,14 @@ export async function startParkServer(options: ParkServerOptions = {}): Promise<
   const influxd = options.influxd ?? (await startTestInfluxd());
   let broker: TestBroker | undefined;
   try {
-    broker = await startTestAedes();
+    broker = options.broker ?? (await startTestAedes());
     const config = serverConfigFromObject(
       {
         park: options.park ?? DEMO_PARK_FILE,
         dataDir: data.path,
         demo: true,
         http: { host: '127.0.0.1', port: 0 },
-        mqtt: { url: broker.url },
+        mqtt: { url: broker.url, ...options.mqtt },
         influx: { url: influxd.databaseUrl(options.database ?? 'park') },
         log: { level: process.env['TEST_LOG_LEVEL'] ?? 'silent' },
       },
@@ -62,13 +66,13 @@ export async function startParkServer(options: ParkServerOptions = {}): Promise<
       broker: b,
       stop: async () => {
         await server.stop();
-        await b.stop();
+        if (!options.broker) await b.stop();
         if (ownInfluxd) await influxd.stop();
         data.remove();
       },
     };
   } catch (err) {
-    await broker?.stop();
+    if (!options.broker) await broker?.stop();
     if (ownInfluxd) await influxd.stop();
     data.remove();
     throw err;

@@ -48,11 +48,27 @@ const tagBase = {
   /** Engineering range [low, high] of the instrument. */
   range: z.tuple([finite, finite]).optional(),
   limits: limitsSchema.optional(),
+  /**
+   * Gateway report-by-exception deadband in engineering units: a new value is
+   * published only when it differs from the last published one by more than
+   * this (quality changes and the integrity period always publish). Default 0:
+   * every change. Not the alarm deadband (`limits.deadband`). See docs/gateway.md.
+   */
+  reportDeadband: finite.min(0).optional(),
 };
 
 export const opcuaAddressSchema = z.strictObject({
   /** Node id in the server's notation, e.g. `ns=1;s=A.HS01.T101.Level`. */
   nodeId: z.string().min(1),
+  /**
+   * Optional browse path from the Objects folder, e.g. `/1:A/1:HS01/1:T101.Level`.
+   * When set, the gateway resolves it on every (re)connect and uses the node id
+   * it finds (a PLC program download may renumber node ids); `nodeId` is the
+   * fallback when the path does not resolve.
+   */
+  browsePath: z.string().regex(/^(\/[^/]+)+$/, 'must be a browse path such as /1:A/1:HS01/1:T101.Level').optional(),
+  /** Sampling interval of this item in subscription mode, ms; default: the device's. */
+  samplingIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
 });
 
 const scaleSchema = z.union([
@@ -75,6 +91,10 @@ export const modbusAddressSchema = z.strictObject({
   /** Bit number 0–15 of a register, for type `bit`. */
   bit: z.number().int().min(0).max(15).optional(),
   scale: scaleSchema.optional(),
+  /** Clamp the scaled value to the engineering range (`scale.eng`, else the tag's `range`). Default false. */
+  clamp: z.boolean().optional(),
+  /** Poll interval of this tag's group, ms; default: the device's `pollIntervalMs`. Tags with the same interval form one poll group. */
+  pollIntervalMs: z.number().int().min(50).max(3_600_000).optional(),
 });
 
 const opcuaTagSchema = z.strictObject({ ...tagBase, address: opcuaAddressSchema });
@@ -90,6 +110,21 @@ const modbusCommon = {
   pollIntervalMs: z.number().int().min(50).max(3_600_000).default(1000),
   timeoutMs: z.number().int().min(50).max(60_000).default(1000),
   tags: z.array(modbusTagSchema).min(1),
+  /** Gateway acquisition settings (all optional; defaults in docs/gateway.md). */
+  /** Retries of a timed-out request within one poll cycle. Default 1. */
+  retries: z.number().int().min(0).max(5).optional(),
+  /** Largest gap of unused registers (bits: ×16) bridged when coalescing tags into one block read. Default 10. */
+  maxGap: z.number().int().min(0).max(124).optional(),
+  /** Most registers per block read (protocol limit 125). Default 125. */
+  maxRegistersPerRead: z.number().int().min(1).max(125).optional(),
+  /** Most coils/discrete inputs per block read (protocol limit 2000). Default 2000. */
+  maxBitsPerRead: z.number().int().min(1).max(2000).optional(),
+  /** Consecutive poll cycles without an answer before the unit is backed off. Default 3. */
+  failedCyclesBeforeBackoff: z.number().int().min(1).max(1000).optional(),
+  /** First back-off of an unanswering unit, ms; doubles per failed probe up to `maxBackoffMs`. Default 5000. */
+  backoffMs: z.number().int().min(100).max(3_600_000).optional(),
+  /** Longest back-off, ms. Default 60000. */
+  maxBackoffMs: z.number().int().min(100).max(3_600_000).optional(),
 };
 
 export const deviceSchema = z.discriminatedUnion('protocol', [
@@ -98,6 +133,30 @@ export const deviceSchema = z.discriminatedUnion('protocol', [
     protocol: z.literal('opcua'),
     endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s/]+(:\d+)?(\/\S*)?$/, 'must be an OPC UA endpoint such as opc.tcp://127.0.0.1:4840'),
     tags: z.array(opcuaTagSchema).min(1),
+    /** Gateway acquisition settings (all optional; defaults in docs/gateway.md). */
+    /** `subscription` (monitored items, default) or `polling` (Read service every `pollIntervalMs`). */
+    mode: z.enum(['subscription', 'polling']).optional(),
+    /** Poll interval in polling mode, ms. Default 1000. */
+    pollIntervalMs: z.number().int().min(50).max(3_600_000).optional(),
+    /** Timeout of every request (connect, read, browse), ms. Default 5000. */
+    timeoutMs: z.number().int().min(100).max(120_000).optional(),
+    security: z
+      .strictObject({
+        mode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+        policy: z.enum(['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']).default('None'),
+      })
+      .optional(),
+    /** User name and password; anonymous when absent. */
+    user: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
+    subscription: z
+      .strictObject({
+        publishingIntervalMs: z.number().int().min(10).max(3_600_000).optional(),
+        samplingIntervalMs: z.number().int().min(0).max(3_600_000).optional(),
+        queueSize: z.number().int().min(1).max(10_000).optional(),
+        /** Server-side data-change deadband. */
+        deadband: z.strictObject({ type: z.enum(['absolute', 'percent']), value: finite.min(0) }).optional(),
+      })
+      .optional(),
   }),
   z.strictObject({
     ...deviceBase,
@@ -175,11 +234,44 @@ function checkPark(park: ParkConfig, ctx: Ctx): void {
           ctx.addIssue({ code: 'custom', path: [...tagPath, 'hazardSource'], message: `unknown hazard source "${tag.hazardSource}" (site "${site.id}" has ${[...hazardSources].map((h) => `"${h}"`).join(', ') || 'none'})`, input: tag.hazardSource });
         }
         checkLimits(tag, tagPath, ctx);
-        if (device.protocol !== 'opcua') checkModbusAddress((tag as { address: ModbusAddress }).address, tag.kind, [...tagPath, 'address'], ctx);
       });
+      checkDevice(device, devicePath, ctx);
     });
   });
 }
+
+/** Per-device rules (addresses, security) shared by the park model and a gateway's inline devices. */
+function checkDevice(device: DeviceConfig, devicePath: (string | number)[], ctx: Ctx): void {
+  if (device.protocol === 'opcua') {
+    const sec = device.security;
+    if (sec && (sec.mode === 'None') !== (sec.policy === 'None')) {
+      ctx.addIssue({ code: 'custom', path: [...devicePath, 'security'], message: `mode "${sec.mode}" needs ${sec.mode === 'None' ? 'policy "None"' : 'a policy other than "None"'}, got "${sec.policy}"`, input: sec });
+    }
+    return;
+  }
+  device.tags.forEach((tag, ti) => checkModbusAddress(tag.address, tag.kind, [...devicePath, 'tags', ti, 'address'], ctx));
+}
+
+/**
+ * A list of devices outside a park model (a standalone gateway's inline
+ * `devices:`), with the same per-device and per-tag rules and unique ids.
+ */
+export const deviceListSchema = z.array(deviceSchema).superRefine((devices, ctx) => {
+  const seenDevices = new Map<string, number>();
+  const seenTags = new Map<string, string>();
+  devices.forEach((device, di) => {
+    const first = seenDevices.get(device.id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [di, 'id'], message: `duplicate device id "${device.id}" (first used at [${first}])`, input: device.id });
+    else seenDevices.set(device.id, di);
+    device.tags.forEach((tag, ti) => {
+      const firstTag = seenTags.get(tag.id);
+      if (firstTag !== undefined) ctx.addIssue({ code: 'custom', path: [di, 'tags', ti, 'id'], message: `duplicate tag id "${tag.id}" (first used at ${firstTag})`, input: tag.id });
+      else seenTags.set(tag.id, formatPath([di, 'tags', ti]));
+      checkLimits(tag, [di, 'tags', ti], ctx);
+    });
+    checkDevice(device, [di], ctx);
+  });
+});
 
 function checkLimits(tag: TagConfig, tagPath: (string | number)[], ctx: Ctx): void {
   if (!tag.limits) return;

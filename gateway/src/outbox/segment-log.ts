@@ -1,0 +1,319 @@
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+
+/**
+ * The store-and-forward outbox: an append-only log of data messages split
+ * into segment files (`<dataDir>/outbox/<n>.seg`), why a segment log rather
+ * than an embedded database is in docs/gateway.md.
+ *
+ * Record: `u32 length | u32 crc32(payload) | payload`, payload
+ * `<seq> <readings> <readings JSON array>` in UTF-8. Every `append` is
+ * written and fsynced before it returns (batch granularity), so a batch
+ * reported as stored survives `kill -9` and a power cut. On open, the
+ * segments are scanned; a torn or corrupt tail (a crash mid-write) is cut off.
+ *
+ * Reading is separate from acknowledging: `next()` hands out records after
+ * the read position; `ack()` advances the durable cursor
+ * (`<dataDir>/outbox/cursor`, rewritten without fsync: after a power cut at
+ * most the records acknowledged since the last page flush are replayed
+ * twice, which the server tolerates) and deletes fully acknowledged
+ * segments; `rewind()` (after a lost connection) moves the read position back
+ * to the cursor. When the log exceeds `maxBytes`, whole segments are dropped
+ * from the oldest end and counted.
+ */
+
+export interface OutboxRecord {
+  seq: number;
+  count: number;
+  /** The readings as a JSON array text, exactly as in the data message. */
+  readings: string;
+}
+
+interface Segment {
+  no: number;
+  file: string;
+  bytes: number;
+  /** Records in the file (including acknowledged ones). */
+  count: number;
+  readings: number;
+  /** Loaded records, for reading. */
+  loaded?: OutboxRecord[];
+}
+
+export interface OutboxStats {
+  /** Records (messages) and readings waiting. */
+  messages: number;
+  readings: number;
+  bytes: number;
+  droppedMessages: number;
+  droppedReadings: number;
+}
+
+const HEADER_BYTES = 8;
+const NAME = /^(\d{12})\.seg$/;
+
+export class Outbox {
+  private readonly dir: string;
+  private segments: Segment[] = [];
+  private fd: number | undefined;
+  /** Acknowledged position: records before it in segments[0] are done. */
+  private ackedInFirst = 0;
+  /** Read position: segment number and record index. */
+  private readSeg = 0;
+  private readIdx = 0;
+  private totalBytes = 0;
+  droppedMessages = 0;
+  droppedReadings = 0;
+  /** Highest seq ever stored (to bound the seq after a lost seq file). */
+  maxSeq = -1;
+
+  constructor(
+    dataDir: string,
+    private readonly maxBytes: number,
+    private readonly segmentBytes: number,
+  ) {
+    this.dir = path.join(dataDir, 'outbox');
+    mkdirSync(this.dir, { recursive: true });
+    this.open();
+  }
+
+  private open(): void {
+    const names = readdirSync(this.dir)
+      .map((n) => NAME.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    for (const no of names) {
+      const file = this.segmentPath(no);
+      const { records, validBytes, fileBytes } = readSegment(file);
+      if (validBytes < fileBytes) {
+        // A torn tail: keep the complete records.
+        const fd = openSync(file, 'r+');
+        ftruncateSync(fd, validBytes);
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+      if (records.length === 0) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      for (const r of records) this.maxSeq = Math.max(this.maxSeq, r.seq);
+      this.segments.push({ no, file, bytes: validBytes, count: records.length, readings: records.reduce((n, r) => n + r.count, 0) });
+      this.totalBytes += validBytes;
+    }
+    const first = this.segments[0];
+    if (first) {
+      try {
+        const [segText, idxText] = readFileSync(this.cursorPath(), 'utf8').trim().split(' ');
+        const segNo = Number(segText);
+        const idx = Number(idxText);
+        if (segNo === first.no && Number.isSafeInteger(idx) && idx >= 0 && idx <= first.count) this.ackedInFirst = idx;
+      } catch {
+        // no cursor: replay everything
+      }
+    }
+    this.rewind();
+  }
+
+  private segmentPath(no: number): string {
+    return path.join(this.dir, `${String(no).padStart(12, '0')}.seg`);
+  }
+
+  private cursorPath(): string {
+    return path.join(this.dir, 'cursor');
+  }
+
+  /** Appends one message and fsyncs it. */
+  append(rec: OutboxRecord): void {
+    const payload = Buffer.from(`${rec.seq} ${rec.count} ${rec.readings}`, 'utf8');
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+    buf.writeUInt32LE(payload.length, 0);
+    buf.writeUInt32LE(crc32(payload), 4);
+    payload.copy(buf, HEADER_BYTES);
+    let last = this.segments[this.segments.length - 1];
+    if (!last || this.fd === undefined || last.bytes >= this.segmentBytes) {
+      this.closeActive();
+      const no = last ? last.no + 1 : 1;
+      last = { no, file: this.segmentPath(no), bytes: 0, count: 0, readings: 0 };
+      this.segments.push(last);
+      this.fd = openSync(last.file, 'a');
+      fsyncDir(this.dir);
+    }
+    writeSync(this.fd, buf);
+    fsyncSync(this.fd);
+    last.bytes += buf.length;
+    last.count++;
+    last.readings += rec.count;
+    last.loaded?.push(rec);
+    this.totalBytes += buf.length;
+    this.maxSeq = Math.max(this.maxSeq, rec.seq);
+    this.enforceLimit();
+  }
+
+  private enforceLimit(): void {
+    while (this.totalBytes > this.maxBytes && this.segments.length > 0) {
+      const first = this.segments[0] as Segment;
+      if (this.segments.length === 1) this.closeActive();
+      const acked = this.ackedInFirst;
+      this.droppedMessages += first.count - acked;
+      // Readings of the unacknowledged part (approximate when part was acked: proportional).
+      this.droppedReadings += acked === 0 ? first.readings : Math.round((first.readings * (first.count - acked)) / first.count);
+      this.removeFirst();
+    }
+  }
+
+  private removeFirst(): void {
+    const first = this.segments.shift();
+    if (!first) return;
+    rmSync(first.file, { force: true });
+    this.totalBytes -= first.bytes;
+    this.ackedInFirst = 0;
+    if (this.readSeg === first.no) {
+      const next = this.segments[0];
+      this.readSeg = next ? next.no : first.no + 1;
+      this.readIdx = 0;
+    } else if (this.readSeg < first.no) {
+      this.rewind();
+    }
+    this.writeCursor();
+  }
+
+  private closeActive(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  /** Up to `max` records after the read position, advancing it. */
+  next(max: number): OutboxRecord[] {
+    const out: OutboxRecord[] = [];
+    while (out.length < max) {
+      const seg = this.segments.find((s) => s.no >= this.readSeg);
+      if (!seg) break;
+      if (seg.no !== this.readSeg) {
+        this.readSeg = seg.no;
+        this.readIdx = 0;
+      }
+      if (this.readIdx >= seg.count) {
+        const after = this.segments.find((s) => s.no > seg.no);
+        if (!after) break;
+        this.readSeg = after.no;
+        this.readIdx = 0;
+        continue;
+      }
+      if (!seg.loaded || seg.loaded.length < seg.count) seg.loaded = readSegment(seg.file).records;
+      const rec = seg.loaded[this.readIdx];
+      if (!rec) break;
+      out.push(rec);
+      this.readIdx++;
+    }
+    return out;
+  }
+
+  /**
+   * Marks the oldest unacknowledged record done, if it is `seq` (records are
+   * acknowledged in order; a record dropped meanwhile for space is ignored).
+   */
+  ack(seq: number): boolean {
+    const first = this.segments[0];
+    if (!first) return false;
+    if (!first.loaded || first.loaded.length < first.count) first.loaded = readSegment(first.file).records;
+    if (first.loaded[this.ackedInFirst]?.seq !== seq) return false;
+    this.ackedInFirst++;
+    if (this.ackedInFirst >= first.count) {
+      if (this.segments.length === 1) this.closeActive();
+      this.removeFirst();
+    } else {
+      this.writeCursor();
+    }
+    return true;
+  }
+
+  /** Back to the oldest unacknowledged record (the in-flight replays were lost with the connection). */
+  rewind(): void {
+    const first = this.segments[0];
+    this.readSeg = first ? first.no : 0;
+    this.readIdx = first ? this.ackedInFirst : 0;
+  }
+
+  private writeCursor(): void {
+    const first = this.segments[0];
+    try {
+      if (first) writeFileSync(this.cursorPath(), `${first.no} ${this.ackedInFirst}\n`);
+      else rmSync(this.cursorPath(), { force: true });
+    } catch {
+      // best effort: a lost cursor replays some records twice
+    }
+  }
+
+  /** Nothing waiting to be acknowledged. */
+  isEmpty(): boolean {
+    return this.pendingMessages() === 0;
+  }
+
+  pendingMessages(): number {
+    let n = -this.ackedInFirst;
+    for (const s of this.segments) n += s.count;
+    return Math.max(0, n);
+  }
+
+  stats(): OutboxStats {
+    let readings = 0;
+    for (const s of this.segments) readings += s.readings;
+    const first = this.segments[0];
+    if (first && this.ackedInFirst > 0) readings -= Math.round((first.readings * this.ackedInFirst) / first.count);
+    return { messages: this.pendingMessages(), readings, bytes: this.totalBytes, droppedMessages: this.droppedMessages, droppedReadings: this.droppedReadings };
+  }
+
+  close(): void {
+    this.closeActive();
+    this.writeCursor();
+  }
+}
+
+function readSegment(file: string): { records: OutboxRecord[]; validBytes: number; fileBytes: number } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    return { records: [], validBytes: 0, fileBytes: 0 };
+  }
+  const records: OutboxRecord[] = [];
+  let off = 0;
+  while (off + HEADER_BYTES <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    const crc = buf.readUInt32LE(off + 4);
+    if (off + HEADER_BYTES + len > buf.length) break;
+    const payload = buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
+    if (crc32(payload) !== crc) break;
+    const text = payload.toString('utf8');
+    const a = text.indexOf(' ');
+    const b = text.indexOf(' ', a + 1);
+    const seq = Number(text.slice(0, a));
+    const count = Number(text.slice(a + 1, b));
+    if (a < 0 || b < 0 || !Number.isSafeInteger(seq) || !Number.isSafeInteger(count)) break;
+    records.push({ seq, count, readings: text.slice(b + 1) });
+    off += HEADER_BYTES + len;
+  }
+  return { records, validBytes: off, fileBytes: buf.length };
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch {
+    // not supported on every platform
+  }
+}
+
+/** Size of the log folder on disk, for tests. */
+export function outboxDiskBytes(dataDir: string): number {
+  const dir = path.join(dataDir, 'outbox');
+  let n = 0;
+  for (const f of readdirSync(dir)) if (NAME.test(f)) n += statSync(path.join(dir, f)).size;
+  return n;
+}

@@ -1,0 +1,1092 @@
+/**
+ * The alarm engine: pure logic, no I/O, no timers. Time comes in as
+ * arguments (`nowMs`, the server's clock; readings carry their source time),
+ * so every behaviour is reproducible in a unit test.
+ *
+ *   readings ─ onReading ─┐
+ *   gateway status ───────┤                          ┌─> journal (InfluxDB `alarm`, one point each)
+ *   operator actions ─────┼─> AlarmEngine ─> AlarmTransition[] ─┼─> Socket.IO `alarm`
+ *   tick(nowMs), ~1 s ────┘        │                 └─> live alarm table
+ *                                  └─> escalations, flood edges (tick)
+ *
+ * Every method returns what changed and never throws on bad input (unknown
+ * tags, gateways and alarm ids are counted or refused with a reason). Only
+ * the constructor throws, on an unusable rule set: a configuration error.
+ *
+ * Per reading the work is constant: a map lookup and the tag's few rules,
+ * precomputed; when nothing changes nothing is allocated and the shared
+ * NO_TRANSITIONS is returned. State changes go through the pure
+ * `transition()` of lifecycle.ts. Described in docs/alarms.md.
+ */
+
+import {
+  ALARM_PRIORITIES,
+  ALARM_STATES,
+  MAX_COMMENT_LENGTH,
+  MAX_SHELVE_MINUTES,
+  MAX_SHELVE_REASON_LENGTH,
+  MAX_USERNAME_LENGTH,
+  MIN_SHELVE_MINUTES,
+  type AlarmEvent,
+  type AlarmState,
+  type Quality,
+  type Reading,
+} from '@park/protocol';
+import { FloodDetector, type FloodEvent, type FloodStatus } from './flood.js';
+import { transition, type Lifecycle, type LifecycleEvent } from './lifecycle.js';
+import { RateWindow } from './rate.js';
+import { ALARM_DEFAULTS, LIMIT_KINDS, checkRules, isValueKind, renderMessage, type AlarmDefaults, type AlarmRule } from './rules.js';
+
+// ---------------------------------------------------------------------------
+// Output types.
+
+/**
+ * Why a transition happened:
+ * - `condition`: the alarm condition was raised or cleared (a reading, a
+ *   delay completing at a tick, stale detection, gateway status);
+ * - `ack`, `shelve`, `unshelve`, `suppress`, `unsuppress`, `out-of-service`,
+ *   `in-service`: an operator or logic action (with `user`);
+ * - `shelve-expired`: shelving ran out at a tick;
+ * - `restore`: never emitted by the engine (restore() announces nothing);
+ *   it is reserved for consumers that label a restored record, e.g. in a
+ *   start-up log.
+ */
+export type TransitionCause =
+  | 'condition'
+  | 'ack'
+  | 'shelve'
+  | 'unshelve'
+  | 'shelve-expired'
+  | 'suppress'
+  | 'unsuppress'
+  | 'out-of-service'
+  | 'in-service'
+  | 'restore';
+
+/**
+ * One state transition: journal it, then announce it. `event.state` is the
+ * state after the transition; `event.state === previous` happens only for a
+ * condition change while `shelved` or `suppressed` (journalled, not
+ * annunciated). A transition annunciates (sound, flood count, escalation
+ * clock) exactly when `event.state === 'unack' && previous !== 'unack'`.
+ *
+ * Timestamps of `event`, all on the engine clock (the `nowMs` passed in):
+ * - `ts`: when the engine made this transition. Strictly increasing per
+ *   alarm: if `nowMs` is not past the alarm's previous `ts`, it is that + 1
+ *   ms, so the journal never holds two transitions of one alarm at one time
+ *   and "the latest record" is well defined.
+ * - `raisedAt`: the `ts` of the latest raise of the condition (inactive →
+ *   active), also while shelved or suppressed; kept through ack, return to
+ *   normal and shelving; 0 if never raised since start or restore.
+ * - `ackedAt` / `ackedBy`: the `ts` and user of the acknowledgement of the
+ *   current raise; removed by the next raise and by re-annunciation.
+ * - `shelvedUntil`: `ts` of the shelve transition + the minutes; only
+ *   while `shelved`.
+ */
+export interface AlarmTransition {
+  event: AlarmEvent;
+  previous: AlarmState;
+  cause: TransitionCause;
+  /** Who acted (operator actions; the logic's name for suppression); absent for `condition` and `shelve-expired`. */
+  user?: string;
+  /**
+   * Source time (the reading's `ts`) of the reading that decided a
+   * `condition` transition; for a delayed raise or clear, of the reading that
+   * started the delay (when the process crossed). Absent when no reading
+   * decided it (stale, gateway status, actions).
+   */
+  sourceTs?: number;
+}
+
+/** A critical alarm left unacknowledged: notify commanders. Once per annunciation. */
+export interface AlarmEscalation {
+  type: 'escalation';
+  /** The alarm as it stands (state `unack` or `rtn-unack`). */
+  event: AlarmEvent;
+  /** The `nowMs` of the tick that found it overdue. */
+  ts: number;
+  /** When this annunciation began (`ts` of its transition into `unack`); the escalation clock starts here. */
+  annunciatedAt: number;
+  /** `ts - annunciatedAt`. */
+  unackedForMs: number;
+}
+
+/** What a tick produced, each list oldest first. */
+export interface TickResult {
+  transitions: AlarmTransition[];
+  escalations: AlarmEscalation[];
+  /** Flood edges detected since the previous tick (a start is detected at the annunciation that crosses the threshold). */
+  floods: FloodEvent[];
+}
+
+/** `invalid`: malformed argument; `unknown-alarm`: no such alarm id; `refused`: not allowed in the alarm's state. */
+export type ActionErrorCode = 'invalid' | 'unknown-alarm' | 'refused';
+
+export type ActionResult = { ok: true; transitions: AlarmTransition[] } | { ok: false; code: ActionErrorCode; error: string };
+
+/** An event from the journal, optionally with the user of its transition (to restore who shelved). */
+export type RestoreEvent = AlarmEvent & { user?: string };
+
+export interface RestoreOptions {
+  /**
+   * Alarms whose current annunciation was already escalated before the
+   * restart (from the escalation log). Unlisted unacknowledged critical
+   * alarms escalate again when overdue: a duplicate page beats a lost one.
+   */
+  escalated?: Iterable<string>;
+}
+
+export interface RestoreReport {
+  /** Alarms whose state was restored. */
+  restored: number;
+  /** Ids in the journal with no rule now (removed from the configuration); ignored. */
+  unknown: string[];
+  /** Records that are not alarm events (missing id, state or ts); ignored. */
+  invalid: number;
+}
+
+/** Counters since the engine was created. */
+export interface AlarmCounters {
+  readings: number;
+  /** Readings that are not `{id, ts, v, q}` with finite numbers and a known quality. */
+  invalidReadings: number;
+  /** Readings of tags with no rule (not in the park model). */
+  unknownTagReadings: number;
+  /** Replayed readings older than the tag's latest: not evaluated. */
+  outOfOrderReplays: number;
+  /** Live readings older than the tag's latest (source clock stepped back): evaluated. */
+  clockBackwards: number;
+  /** Status reports of gateways with no rule. */
+  unknownGatewayReports: number;
+  /** Calls with a non-finite `nowMs` or wrong argument types. */
+  invalidCalls: number;
+  transitions: number;
+  /** Transitions into `unack` (the KPI's annunciated alarms). */
+  annunciations: number;
+  escalations: number;
+  /** Times an alarm started chattering (≥ chatterChanges raises/clears within chatterWindowMs). */
+  chatterEpisodes: number;
+}
+
+/** One line of the bad-actors list. */
+export interface BadActor {
+  id: string;
+  /** Condition raises (also while shelved or suppressed) since start. */
+  raises: number;
+  /** Of which annunciated. */
+  annunciations: number;
+  chatterEpisodes: number;
+}
+
+export type AlarmEngineOptions = Partial<
+  Pick<AlarmDefaults, 'escalateAfterMs' | 'floodWindowMs' | 'floodStartAbove' | 'floodEndBelow' | 'chatterWindowMs' | 'chatterChanges' | 'messageLanguage'>
+>;
+
+/** Returned by onReading and onGatewayStatus when nothing changed: shared, frozen, never allocated per call. */
+export const NO_TRANSITIONS: readonly AlarmTransition[] = Object.freeze([]);
+
+/** The rule set cannot be used; `problems` lists every reason. */
+export class AlarmRuleError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`alarm rules: ${problems.length} problem(s): ${problems.join('; ')}`);
+    this.name = 'AlarmRuleError';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Internal state.
+
+type Pending = 0 | 1 | 2;
+const PENDING_NONE: Pending = 0;
+const PENDING_RAISE: Pending = 1;
+const PENDING_CLEAR: Pending = 2;
+
+/** A raw condition: the value says raise, clear, or neither (inside the deadband). */
+type Cond = 0 | 1 | 2;
+const HOLD: Cond = 0;
+const RAISE: Cond = 1;
+const CLEAR: Cond = 2;
+
+const MS_PER_MIN = 60_000;
+const PRIORITY_RANK = new Map(ALARM_PRIORITIES.map((p, i) => [p, i]));
+
+class GatewayState {
+  /** null until the first status report. */
+  online: boolean | null = null;
+  /** Engine time of the latest offline → online change (stale windows restart here). */
+  onlineSinceMs = -Infinity;
+  record: AlarmRecord | null = null;
+  constructor(readonly id: string) {}
+}
+
+class TagState {
+  readonly limits: AlarmRecord[] = [];
+  roc: AlarmRecord | null = null;
+  rate: RateWindow | null = null;
+  discrete: AlarmRecord | null = null;
+  badQuality: AlarmRecord | null = null;
+  stale: AlarmRecord | null = null;
+  /** Source time of the latest evaluated reading. */
+  lastTs = -Infinity;
+  /** Quality of the latest evaluated reading; null before the first. */
+  quality: Quality | null = null;
+  /** Latest usable (good or uncertain) value. */
+  value = Number.NaN;
+  /** Engine time of the latest good live reading. */
+  lastGoodNowMs = -Infinity;
+  constructor(
+    readonly id: string,
+    readonly gateway: GatewayState | null,
+  ) {}
+}
+
+class AlarmRecord implements Lifecycle {
+  state: AlarmState = 'normal';
+  active = false;
+  suppressed = false;
+  /** Restored in shelved/suppressed/out-of-service, where the journal does not say whether the condition is active: the first evaluation sets it silently. */
+  settle = false;
+  value: number | null = null;
+  message = '';
+  raisedAt = 0;
+  ackedAt: number | undefined = undefined;
+  ackedBy: string | undefined = undefined;
+  comment: string | undefined = undefined;
+  shelvedUntil: number | undefined = undefined;
+  shelvedBy: string | undefined = undefined;
+  /** `ts` of the latest transition (0: none). */
+  lastTs = 0;
+  pending: Pending = PENDING_NONE;
+  pendingSinceTs = Number.NaN;
+  pendingSinceNowMs = Number.NaN;
+  /** The latest value (or rate) that kept the pending condition true: the event's value if a tick completes the delay. */
+  pendingValue = Number.NaN;
+  /** Reason of the latest bad reading (bad-quality alarms). */
+  err: string | undefined = undefined;
+  annunciatedAt = Number.NaN;
+  escalated = false;
+  raises = 0;
+  annunciations = 0;
+  /** Ring of the latest condition-change times (chattering), allocated at the first change. */
+  changes: Float64Array | null = null;
+  changeIndex = 0;
+  changeCount = 0;
+  chattering = false;
+  chatterEpisodes = 0;
+  readonly high: boolean;
+  readonly valueKind: boolean;
+  constructor(
+    readonly rule: AlarmRule,
+    readonly tag: TagState | null,
+  ) {
+    this.high = rule.kind === 'h' || rule.kind === 'hh';
+    this.valueKind = isValueKind(rule.kind);
+  }
+}
+
+function elapsedMs(rec: AlarmRecord, sourceTs: number, nowMs: number): number {
+  let e = nowMs - rec.pendingSinceNowMs;
+  const s = sourceTs - rec.pendingSinceTs; // NaN when either is not a source time: then the comparison is false
+  if (s > e) e = s;
+  return e;
+}
+
+function limitCondition(rec: AlarmRecord, v: number): Cond {
+  const limit = rec.rule.limit as number;
+  if (rec.high) return v >= limit ? RAISE : v < limit - rec.rule.deadband ? CLEAR : HOLD;
+  return v <= limit ? RAISE : v > limit + rec.rule.deadband ? CLEAR : HOLD;
+}
+
+function rateCondition(rec: AlarmRecord, rate: number): Cond {
+  const a = rate < 0 ? -rate : rate;
+  const limit = rec.rule.limit as number;
+  return a >= limit ? RAISE : a < limit - rec.rule.deadband ? CLEAR : HOLD;
+}
+
+function iso(ms: number | undefined): string {
+  return ms !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : 'an unknown time';
+}
+
+function isFiniteNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+function optionalText(x: string | undefined): string | undefined {
+  return x === undefined || x.trim() === '' ? undefined : x;
+}
+
+// ---------------------------------------------------------------------------
+
+export class AlarmEngine {
+  private readonly settings: Required<AlarmEngineOptions>;
+  private readonly ruleList: readonly AlarmRule[];
+  private readonly records = new Map<string, AlarmRecord>();
+  private readonly tags = new Map<string, TagState>();
+  private readonly staleTags: TagState[] = [];
+  private readonly gateways = new Map<string, GatewayState>();
+  private readonly pendingSet = new Set<AlarmRecord>();
+  private readonly shelvedSet = new Set<AlarmRecord>();
+  private readonly escalationWatch = new Set<AlarmRecord>();
+  private readonly flood: FloodDetector;
+  /** Transitions of the call in progress; allocated at the first one. */
+  private out: AlarmTransition[] | null = null;
+  /** Engine time of the first call: stale windows of tags never heard from start here. */
+  private startMs = Number.NaN;
+  private readonly stats: AlarmCounters = {
+    readings: 0,
+    invalidReadings: 0,
+    unknownTagReadings: 0,
+    outOfOrderReplays: 0,
+    clockBackwards: 0,
+    unknownGatewayReports: 0,
+    invalidCalls: 0,
+    transitions: 0,
+    annunciations: 0,
+    escalations: 0,
+    chatterEpisodes: 0,
+  };
+
+  /** @throws AlarmRuleError when `checkRules` finds problems or an option is out of range. */
+  constructor(rules: readonly AlarmRule[], options: AlarmEngineOptions = {}) {
+    const d = ALARM_DEFAULTS;
+    this.settings = {
+      escalateAfterMs: options.escalateAfterMs ?? d.escalateAfterMs,
+      floodWindowMs: options.floodWindowMs ?? d.floodWindowMs,
+      floodStartAbove: options.floodStartAbove ?? d.floodStartAbove,
+      floodEndBelow: options.floodEndBelow ?? d.floodEndBelow,
+      chatterWindowMs: options.chatterWindowMs ?? d.chatterWindowMs,
+      chatterChanges: options.chatterChanges ?? d.chatterChanges,
+      messageLanguage: options.messageLanguage ?? d.messageLanguage,
+    };
+    const problems = [...checkRules(rules), ...this.checkSettings()];
+    if (problems.length > 0) throw new AlarmRuleError(problems);
+    this.ruleList = rules;
+    const s = this.settings;
+    this.flood = new FloodDetector(s.floodWindowMs, s.floodStartAbove, s.floodEndBelow);
+    for (const rule of rules) this.addRule(rule);
+    for (const tag of this.tags.values()) {
+      tag.limits.sort((a, b) => LIMIT_KINDS.indexOf(a.rule.kind as (typeof LIMIT_KINDS)[number]) - LIMIT_KINDS.indexOf(b.rule.kind as (typeof LIMIT_KINDS)[number]));
+      if (tag.roc !== null) tag.rate = new RateWindow(tag.roc.rule.rocWindowMs as number, tag.stale?.rule.staleAfterMs ?? ALARM_DEFAULTS.staleAfterMs);
+      if (tag.stale !== null) this.staleTags.push(tag);
+    }
+  }
+
+  private checkSettings(): string[] {
+    const s = this.settings;
+    const problems: string[] = [];
+    const positive = (name: keyof typeof s, min: number): void => {
+      const v = s[name];
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < min) problems.push(`option ${name}: expected a finite number ≥ ${min}, got ${String(v)}`);
+    };
+    positive('escalateAfterMs', 0);
+    positive('floodWindowMs', 1);
+    positive('floodStartAbove', 0);
+    positive('floodEndBelow', 1);
+    positive('chatterWindowMs', 1);
+    if (!Number.isInteger(s.chatterChanges) || s.chatterChanges < 2) problems.push(`option chatterChanges: expected a whole number ≥ 2, got ${String(s.chatterChanges)}`);
+    if (s.floodEndBelow > s.floodStartAbove + 1) problems.push(`option floodEndBelow (${s.floodEndBelow}) must be at most floodStartAbove + 1 (${s.floodStartAbove + 1})`);
+    if (s.messageLanguage !== 'en' && s.messageLanguage !== 'zh') problems.push(`option messageLanguage: expected "en" or "zh", got ${JSON.stringify(s.messageLanguage)}`);
+    return problems;
+  }
+
+  private gatewayState(id: string): GatewayState {
+    let gw = this.gateways.get(id);
+    if (!gw) {
+      gw = new GatewayState(id);
+      this.gateways.set(id, gw);
+    }
+    return gw;
+  }
+
+  private addRule(rule: AlarmRule): void {
+    if (rule.kind === 'gateway-offline') {
+      const rec = new AlarmRecord(rule, null);
+      this.gatewayState(rule.tagId).record = rec;
+      this.records.set(rule.id, rec);
+      return;
+    }
+    let tag = this.tags.get(rule.tagId);
+    if (!tag) {
+      tag = new TagState(rule.tagId, rule.gateway === null ? null : this.gatewayState(rule.gateway));
+      this.tags.set(rule.tagId, tag);
+    }
+    const rec = new AlarmRecord(rule, tag);
+    this.records.set(rule.id, rec);
+    switch (rule.kind) {
+      case 'hh':
+      case 'h':
+      case 'l':
+      case 'll':
+        tag.limits.push(rec);
+        break;
+      case 'roc':
+        tag.roc = rec;
+        break;
+      case 'discrete':
+        tag.discrete = rec;
+        break;
+      case 'bad-quality':
+        tag.badQuality = rec;
+        break;
+      case 'stale':
+        tag.stale = rec;
+        break;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Inputs.
+
+  /**
+   * One reading. `nowMs` is the engine clock at receipt. `replay` marks
+   * readings from a gateway's outbox (`replay: true` messages): a replayed
+   * reading older than the tag's latest is not evaluated (the alarm state
+   * is about the present), and replayed readings do not count as fresh for
+   * stale detection. A live reading older than the latest (a source clock
+   * stepping back) is evaluated and counted.
+   *
+   * Quality: `bad` raises `bad-quality` and freezes the value alarms (no
+   * raise, no clear, delays paused); `good` clears `bad-quality` and
+   * `stale`; `uncertain` is a usable value that may raise an alarm or run an
+   * on-delay but never clears one or cancels an on-delay, and it restarts
+   * an off-delay in progress.
+   */
+  onReading(reading: Reading, nowMs: number, replay = false): readonly AlarmTransition[] {
+    this.stats.readings++;
+    if (typeof reading !== 'object' || reading === null || typeof reading.id !== 'string') {
+      this.stats.invalidReadings++;
+      return NO_TRANSITIONS;
+    }
+    const tag = this.tags.get(reading.id);
+    if (tag === undefined) {
+      this.stats.unknownTagReadings++;
+      return NO_TRANSITIONS;
+    }
+    const ts = reading.ts;
+    const q = reading.q;
+    const v = reading.v;
+    if (!isFiniteNumber(ts) || !isFiniteNumber(nowMs) || (q !== 'good' && q !== 'uncertain' && q !== 'bad') || (q !== 'bad' && !isFiniteNumber(v))) {
+      this.stats.invalidReadings++;
+      return NO_TRANSITIONS;
+    }
+    if (ts < tag.lastTs) {
+      if (replay) {
+        this.stats.outOfOrderReplays++;
+        return NO_TRANSITIONS;
+      }
+      this.stats.clockBackwards++;
+    }
+    tag.lastTs = ts;
+    if (this.startMs !== this.startMs) this.startMs = nowMs;
+
+    if (q === 'bad') {
+      tag.quality = 'bad';
+      const bq = tag.badQuality;
+      if (bq !== null) {
+        const err = reading.err;
+        bq.err = typeof err === 'string' ? err : undefined;
+        this.evaluate(bq, RAISE, ts, nowMs, null, true);
+      }
+      return this.flush();
+    }
+
+    const good = q === 'good';
+    tag.quality = q;
+    tag.value = v;
+    if (good) {
+      const bq = tag.badQuality;
+      if (bq !== null) this.evaluate(bq, CLEAR, ts, nowMs, null, true);
+      if (!replay) {
+        tag.lastGoodNowMs = nowMs;
+        const stale = tag.stale;
+        if (stale !== null && (stale.active || stale.settle || stale.pending !== PENDING_NONE)) this.evaluate(stale, CLEAR, ts, nowMs, null, true);
+      }
+    }
+    const limits = tag.limits;
+    for (let i = 0; i < limits.length; i++) {
+      const rec = limits[i] as AlarmRecord;
+      this.evaluate(rec, limitCondition(rec, v), ts, nowMs, v, good);
+    }
+    const roc = tag.roc;
+    if (roc !== null && tag.rate !== null) {
+      const rate = tag.rate.add(ts, v);
+      this.evaluate(roc, rateCondition(roc, rate), ts, nowMs, rate, good);
+    }
+    const discrete = tag.discrete;
+    if (discrete !== null) {
+      this.evaluate(discrete, (v !== 0 ? 1 : 0) === discrete.rule.activeValue ? RAISE : CLEAR, ts, nowMs, v, good);
+    }
+    return this.flush();
+  }
+
+  /**
+   * A gateway's status (`online` from its status message; `offline` also
+   * from its MQTT last will). While a gateway is offline its tags' stale
+   * alarms are masked: not raised (a stale alarm already active stays as it
+   * is), and their windows restart when it is back online. One
+   * `gateway-offline` alarm says it all instead of one stale alarm per tag.
+   */
+  onGatewayStatus(gateway: string, online: boolean, nowMs: number): readonly AlarmTransition[] {
+    if (typeof gateway !== 'string' || typeof online !== 'boolean' || !isFiniteNumber(nowMs)) {
+      this.stats.invalidCalls++;
+      return NO_TRANSITIONS;
+    }
+    const gw = this.gateways.get(gateway);
+    if (gw === undefined) {
+      this.stats.unknownGatewayReports++;
+      return NO_TRANSITIONS;
+    }
+    if (this.startMs !== this.startMs) this.startMs = nowMs;
+    if (online && gw.online !== true) gw.onlineSinceMs = nowMs;
+    gw.online = online;
+    if (gw.record !== null) this.evaluate(gw.record, online ? CLEAR : RAISE, Number.NaN, nowMs, null, true);
+    return this.flush();
+  }
+
+  /**
+   * Time passes: shelving expiry (back to the state the condition implies),
+   * on/off delays completing without a new reading (a gateway reports by
+   * exception, so a value that stays put sends nothing), stale detection,
+   * escalation of overdue critical alarms, flood edges. Call about once a
+   * second; each check is exact to one tick.
+   */
+  tick(nowMs: number): TickResult {
+    if (!isFiniteNumber(nowMs)) {
+      this.stats.invalidCalls++;
+      return { transitions: [], escalations: [], floods: [] };
+    }
+    if (this.startMs !== this.startMs) this.startMs = nowMs;
+    this.out = null;
+    for (const rec of this.shelvedSet) {
+      if (rec.shelvedUntil !== undefined && nowMs >= rec.shelvedUntil) this.applyLifecycle(rec, 'shelve-expired', nowMs, undefined);
+    }
+    for (const rec of this.pendingSet) this.completeByTime(rec, nowMs);
+    for (const tag of this.staleTags) this.checkStale(tag, nowMs);
+    const escalations = this.escalate(nowMs);
+    this.flood.advance(nowMs);
+    const transitions = this.out ?? [];
+    this.out = null;
+    return { transitions, escalations, floods: this.flood.drain() };
+  }
+
+  // -------------------------------------------------------------------------
+  // Evaluation.
+
+  /**
+   * Feeds one raw condition through the on/off delays. Delays run on the
+   * source clock of the readings and on the engine clock, whichever has
+   * advanced more since the delay started (a replay compresses engine time;
+   * a source timestamp that does not move, as OPC UA gives for an unchanged
+   * value, stalls source time).
+   */
+  private evaluate(rec: AlarmRecord, cond: Cond, sourceTs: number, nowMs: number, value: number | null, canClear: boolean): void {
+    if (rec.settle) {
+      if (cond === RAISE) {
+        rec.active = true;
+        rec.settle = false;
+      } else if (cond === CLEAR && canClear) {
+        rec.active = false;
+        rec.settle = false;
+      }
+      return;
+    }
+    if (rec.active) {
+      if (cond === CLEAR) {
+        if (!canClear) {
+          // An uncertain value is no proof of a return to normal: restart the off-delay.
+          if (rec.pending === PENDING_CLEAR) this.cancelPending(rec);
+          return;
+        }
+        const delay = rec.rule.offDelayMs;
+        if (delay <= 0) this.changeCondition(rec, false, nowMs, sourceTs, value);
+        else if (rec.pending !== PENDING_CLEAR) this.startPending(rec, PENDING_CLEAR, sourceTs, nowMs, value);
+        else if (elapsedMs(rec, sourceTs, nowMs) >= delay) this.changeCondition(rec, false, nowMs, rec.pendingSinceTs, value);
+        else rec.pendingValue = value === null ? Number.NaN : value;
+      } else if (rec.pending === PENDING_CLEAR) {
+        this.cancelPending(rec);
+      }
+    } else if (cond === RAISE) {
+      const delay = rec.rule.onDelayMs;
+      if (delay <= 0) this.changeCondition(rec, true, nowMs, sourceTs, value);
+      else if (rec.pending !== PENDING_RAISE) this.startPending(rec, PENDING_RAISE, sourceTs, nowMs, value);
+      else if (elapsedMs(rec, sourceTs, nowMs) >= delay) this.changeCondition(rec, true, nowMs, rec.pendingSinceTs, value);
+      else rec.pendingValue = value === null ? Number.NaN : value;
+    } else if (rec.pending === PENDING_RAISE && canClear) {
+      this.cancelPending(rec);
+    }
+  }
+
+  private startPending(rec: AlarmRecord, pending: Pending, sourceTs: number, nowMs: number, value: number | null): void {
+    rec.pending = pending;
+    rec.pendingSinceTs = sourceTs;
+    rec.pendingSinceNowMs = nowMs;
+    rec.pendingValue = value === null ? Number.NaN : value;
+    this.pendingSet.add(rec);
+  }
+
+  private cancelPending(rec: AlarmRecord): void {
+    rec.pending = PENDING_NONE;
+    this.pendingSet.delete(rec);
+  }
+
+  /** A delay that ran out with no new reading; value alarms stay frozen while their tag is bad, stale or behind an offline gateway. */
+  private completeByTime(rec: AlarmRecord, nowMs: number): void {
+    if (rec.pending === PENDING_NONE) {
+      this.pendingSet.delete(rec);
+      return;
+    }
+    const raising = rec.pending === PENDING_RAISE;
+    if (nowMs - rec.pendingSinceNowMs < (raising ? rec.rule.onDelayMs : rec.rule.offDelayMs)) return;
+    const tag = rec.tag;
+    if (tag !== null && rec.valueKind) {
+      if (tag.quality === 'bad' || tag.gateway?.online === false || tag.stale?.active === true) return;
+      if (!raising && tag.quality !== 'good') return;
+    }
+    this.changeCondition(rec, raising, nowMs, rec.pendingSinceTs, Number.isNaN(rec.pendingValue) ? null : rec.pendingValue);
+  }
+
+  private checkStale(tag: TagState, nowMs: number): void {
+    const rec = tag.stale as AlarmRecord;
+    if (rec.active && !rec.settle) return;
+    if (tag.quality === 'bad') return;
+    const gw = tag.gateway;
+    if (gw !== null && gw.online === false) return;
+    let since = tag.lastGoodNowMs;
+    if (gw !== null && gw.onlineSinceMs > since) since = gw.onlineSinceMs;
+    if (this.startMs > since) since = this.startMs;
+    if (nowMs - since >= (rec.rule.staleAfterMs as number)) this.evaluate(rec, RAISE, Number.NaN, nowMs, null, true);
+  }
+
+  private escalate(nowMs: number): AlarmEscalation[] {
+    const out: AlarmEscalation[] = [];
+    for (const rec of this.escalationWatch) {
+      if (rec.escalated || (rec.state !== 'unack' && rec.state !== 'rtn-unack')) {
+        this.escalationWatch.delete(rec);
+        continue;
+      }
+      const unackedForMs = nowMs - rec.annunciatedAt;
+      if (unackedForMs < this.settings.escalateAfterMs) continue;
+      rec.escalated = true;
+      this.escalationWatch.delete(rec);
+      this.stats.escalations++;
+      out.push({ type: 'escalation', event: this.toEvent(rec), ts: nowMs, annunciatedAt: rec.annunciatedAt, unackedForMs });
+    }
+    return out;
+  }
+
+  /** The condition (after delays) changed. */
+  private changeCondition(rec: AlarmRecord, active: boolean, nowMs: number, sourceTs: number, value: number | null): void {
+    if (rec.pending !== PENDING_NONE) this.cancelPending(rec);
+    const result = transition(rec, active ? 'raise' : 'clear');
+    if (!result.ok || result.next === rec) return;
+    const previous = rec.state;
+    const ts = this.stamp(rec, nowMs);
+    if (previous !== 'out-of-service') this.noteChange(rec, ts);
+    rec.value = value;
+    if (active) {
+      rec.raises++;
+      rec.raisedAt = ts;
+      rec.ackedAt = undefined;
+      rec.ackedBy = undefined;
+      if (result.next.state === 'unack') rec.comment = undefined;
+    }
+    rec.message = this.render(rec);
+    this.apply(rec, result.next);
+    // Out of service: tracked silently. Shelved and suppressed: journalled, not annunciated.
+    if (rec.state !== previous || previous === 'shelved' || previous === 'suppressed') {
+      this.emit(rec, previous, 'condition', ts, undefined, Number.isFinite(sourceTs) ? sourceTs : undefined);
+    }
+  }
+
+  /** Chattering: the latest `chatterChanges` condition changes all within `chatterWindowMs`. */
+  private noteChange(rec: AlarmRecord, ts: number): void {
+    const n = this.settings.chatterChanges;
+    const ring = rec.changes ?? (rec.changes = new Float64Array(n));
+    ring[rec.changeIndex] = ts;
+    rec.changeIndex = (rec.changeIndex + 1) % n;
+    rec.changeCount++;
+    const chattering = rec.changeCount >= n && ts - (ring[rec.changeIndex] as number) <= this.settings.chatterWindowMs;
+    if (chattering && !rec.chattering) {
+      rec.chatterEpisodes++;
+      this.stats.chatterEpisodes++;
+    }
+    rec.chattering = chattering;
+  }
+
+  // -------------------------------------------------------------------------
+  // Applying and announcing.
+
+  private stamp(rec: AlarmRecord, nowMs: number): number {
+    return nowMs > rec.lastTs ? nowMs : rec.lastTs + 1;
+  }
+
+  private render(rec: AlarmRecord): string {
+    return renderMessage(rec.rule, this.settings.messageLanguage, { value: rec.value, err: rec.err });
+  }
+
+  private apply(rec: AlarmRecord, next: Lifecycle): void {
+    rec.state = next.state;
+    rec.active = next.active;
+    rec.suppressed = next.suppressed;
+    // An unknown (restored) condition may stay unknown only where nothing is annunciated.
+    if (rec.settle && next.state !== 'shelved' && next.state !== 'suppressed' && next.state !== 'out-of-service') rec.settle = false;
+    if (next.state !== 'shelved' && rec.shelvedUntil !== undefined) {
+      rec.shelvedUntil = undefined;
+      rec.shelvedBy = undefined;
+      this.shelvedSet.delete(rec);
+    }
+  }
+
+  private emit(rec: AlarmRecord, previous: AlarmState, cause: TransitionCause, ts: number, user: string | undefined, sourceTs: number | undefined): void {
+    rec.lastTs = ts;
+    if (rec.message === '') rec.message = this.render(rec);
+    if (rec.state === 'unack' && previous !== 'unack') {
+      // Annunciated (again): a new acknowledgement is owed.
+      rec.ackedAt = undefined;
+      rec.ackedBy = undefined;
+      rec.annunciations++;
+      this.stats.annunciations++;
+      rec.annunciatedAt = ts;
+      rec.escalated = false;
+      if (rec.rule.priority === 'critical') this.escalationWatch.add(rec);
+      this.flood.annunciated(rec.rule.area, ts);
+    }
+    const t: AlarmTransition = { event: this.toEvent(rec), previous, cause };
+    if (user !== undefined) t.user = user;
+    if (sourceTs !== undefined) t.sourceTs = sourceTs;
+    (this.out ??= []).push(t);
+    this.stats.transitions++;
+  }
+
+  private flush(): readonly AlarmTransition[] {
+    const out = this.out;
+    if (out === null) return NO_TRANSITIONS;
+    this.out = null;
+    return out;
+  }
+
+  private toEvent(rec: AlarmRecord): AlarmEvent {
+    const r = rec.rule;
+    const e: AlarmEvent = {
+      id: r.id,
+      tagId: r.tagId,
+      kind: r.kind,
+      priority: r.priority,
+      state: rec.state,
+      value: rec.value,
+      limit: r.limit,
+      message: rec.message === '' ? this.render(rec) : rec.message,
+      raisedAt: rec.raisedAt,
+      ts: rec.lastTs,
+    };
+    if (rec.ackedAt !== undefined) e.ackedAt = rec.ackedAt;
+    if (rec.ackedBy !== undefined) e.ackedBy = rec.ackedBy;
+    if (rec.comment !== undefined) e.comment = rec.comment;
+    if (rec.state === 'shelved' && rec.shelvedUntil !== undefined) e.shelvedUntil = rec.shelvedUntil;
+    return e;
+  }
+
+  /** A lifecycle change with no extra fields (shelving expiry). */
+  private applyLifecycle(rec: AlarmRecord, event: LifecycleEvent, nowMs: number, user: string | undefined): void {
+    const result = transition(rec, event);
+    if (!result.ok) return;
+    const previous = rec.state;
+    this.apply(rec, result.next);
+    if (rec.state !== previous) this.emit(rec, previous, event as TransitionCause, this.stamp(rec, nowMs), user, undefined);
+  }
+
+  // -------------------------------------------------------------------------
+  // Operator and logic actions.
+
+  /**
+   * Acknowledge: `unack` → `acked`, `rtn-unack` → `normal`. Refused (with
+   * the reason) in every other state, including a second acknowledgement.
+   */
+  ack(alarmId: string, user: string, comment: string | undefined, nowMs: number): ActionResult {
+    const found = this.target('ack', alarmId, user, nowMs, this.checkComment(comment));
+    if (!(found instanceof AlarmRecord)) return found;
+    const rec = found;
+    const result = transition(rec, 'ack');
+    if (!result.ok) {
+      const detail = rec.state === 'acked' ? ` by ${rec.ackedBy ?? 'an unknown user'} at ${iso(rec.ackedAt)}` : '';
+      return this.refused('ack', alarmId, result.error + detail);
+    }
+    const ts = this.stamp(rec, nowMs);
+    rec.ackedAt = ts;
+    rec.ackedBy = user;
+    rec.comment = optionalText(comment);
+    return this.commit(rec, result.next, 'ack', ts, user);
+  }
+
+  /**
+   * Shelve for `minutes` (MIN_SHELVE_MINUTES to MAX_SHELVE_MINUTES) with a
+   * reason, from normal, unack, acked or rtn-unack. Expires at a tick.
+   */
+  shelve(alarmId: string, user: string, minutes: number, reason: string, nowMs: number): ActionResult {
+    const found = this.target('shelve', alarmId, user, nowMs, this.checkMinutes(minutes) ?? this.checkRequired('reason', reason, MAX_SHELVE_REASON_LENGTH));
+    if (!(found instanceof AlarmRecord)) return found;
+    const rec = found;
+    const result = transition(rec, 'shelve');
+    if (!result.ok) {
+      const detail = rec.state === 'shelved' ? ` until ${iso(rec.shelvedUntil)} by ${rec.shelvedBy ?? 'an unknown user'}` : '';
+      return this.refused('shelve', alarmId, result.error + detail);
+    }
+    const ts = this.stamp(rec, nowMs);
+    rec.shelvedUntil = ts + minutes * MS_PER_MIN;
+    rec.shelvedBy = user;
+    rec.comment = reason;
+    this.shelvedSet.add(rec);
+    return this.commit(rec, result.next, 'shelve', ts, user);
+  }
+
+  /** End shelving early: back to the state the condition implies (active → `unack`, else `normal`). */
+  unshelve(alarmId: string, user: string, comment: string | undefined, nowMs: number): ActionResult {
+    const found = this.target('unshelve', alarmId, user, nowMs, this.checkComment(comment));
+    if (!(found instanceof AlarmRecord)) return found;
+    const result = transition(found, 'unshelve');
+    if (!result.ok) return this.refused('unshelve', alarmId, result.error);
+    const ts = this.stamp(found, nowMs);
+    found.comment = optionalText(comment);
+    return this.commit(found, result.next, 'unshelve', ts, user);
+  }
+
+  /**
+   * Suppress by design (`by`: the user or the logic's name; `reason`
+   * required). Ends any shelving. While out of service only the flag is
+   * recorded (no transition), so that returning to service lands in
+   * `suppressed`.
+   */
+  suppress(alarmId: string, by: string, reason: string, nowMs: number): ActionResult {
+    const found = this.target('suppress', alarmId, by, nowMs, this.checkRequired('reason', reason, MAX_COMMENT_LENGTH));
+    if (!(found instanceof AlarmRecord)) return found;
+    const result = transition(found, 'suppress');
+    if (!result.ok) return this.refused('suppress', alarmId, result.error);
+    const ts = this.stamp(found, nowMs);
+    if (result.next.state !== found.state) found.comment = reason;
+    return this.commit(found, result.next, 'suppress', ts, by);
+  }
+
+  /** End suppression: back to the state the condition implies (or stays out of service). */
+  unsuppress(alarmId: string, by: string, comment: string | undefined, nowMs: number): ActionResult {
+    const found = this.target('unsuppress', alarmId, by, nowMs, this.checkComment(comment));
+    if (!(found instanceof AlarmRecord)) return found;
+    const result = transition(found, 'unsuppress');
+    if (!result.ok) return this.refused('unsuppress', alarmId, result.error);
+    const ts = this.stamp(found, nowMs);
+    if (result.next.state !== found.state) found.comment = optionalText(comment);
+    return this.commit(found, result.next, 'unsuppress', ts, by);
+  }
+
+  /**
+   * Out of service (`on`, a comment such as the MOC reference required) or
+   * back in service (comment optional: lands in `suppressed` if suppression
+   * is still on, else the state the condition implies). Ends any shelving.
+   */
+  setOutOfService(alarmId: string, user: string, on: boolean, comment: string | undefined, nowMs: number): ActionResult {
+    const action = on ? 'out-of-service' : 'in-service';
+    const problem = typeof on !== 'boolean' ? `on: expected true or false, got ${String(on)}` : on ? this.checkRequired('comment', comment, MAX_COMMENT_LENGTH) : this.checkComment(comment);
+    const found = this.target(action, alarmId, user, nowMs, problem);
+    if (!(found instanceof AlarmRecord)) return found;
+    const result = transition(found, action);
+    if (!result.ok) return this.refused(action, alarmId, result.error);
+    const ts = this.stamp(found, nowMs);
+    found.comment = optionalText(comment);
+    return this.commit(found, result.next, action, ts, user);
+  }
+
+  private commit(rec: AlarmRecord, next: Lifecycle, cause: TransitionCause, ts: number, user: string): ActionResult {
+    const previous = rec.state;
+    this.out = null;
+    this.apply(rec, next);
+    if (rec.state !== previous) this.emit(rec, previous, cause, ts, user, undefined);
+    const transitions = this.out ?? [];
+    this.out = null;
+    return { ok: true, transitions };
+  }
+
+  /**
+   * The record an action is about, or why the call is not made: a malformed
+   * argument (`problem`: the reason found by the action's own checks) or an
+   * unknown alarm id.
+   */
+  private target(action: string, alarmId: unknown, user: unknown, nowMs: unknown, problem: string | null): AlarmRecord | ActionResult {
+    const id = typeof alarmId === 'string' ? alarmId : '?';
+    let reason: string | null = null;
+    if (typeof alarmId !== 'string') reason = `alarmId: expected a string, got ${typeof alarmId}`;
+    else if (typeof user !== 'string' || user.trim() === '') reason = 'user: expected a non-empty user name';
+    else if (user.length > MAX_USERNAME_LENGTH) reason = `user: longer than ${MAX_USERNAME_LENGTH} characters`;
+    else if (!isFiniteNumber(nowMs)) reason = `nowMs: expected a finite time in ms, got ${String(nowMs)}`;
+    else reason = problem;
+    if (reason !== null) {
+      this.stats.invalidCalls++;
+      return { ok: false, code: 'invalid', error: `${action} "${id}": ${reason}` };
+    }
+    const rec = this.records.get(id);
+    if (rec === undefined) return { ok: false, code: 'unknown-alarm', error: `${action} "${id}": unknown alarm id` };
+    return rec;
+  }
+
+  private checkComment(comment: unknown): string | null {
+    if (comment === undefined) return null;
+    if (typeof comment !== 'string') return `comment: expected text, got ${typeof comment}`;
+    if (comment.length > MAX_COMMENT_LENGTH) return `comment: ${comment.length} characters, at most ${MAX_COMMENT_LENGTH}`;
+    return null;
+  }
+
+  private checkRequired(field: string, text: unknown, max: number): string | null {
+    if (typeof text !== 'string' || text.trim() === '') return `${field}: required, must not be blank`;
+    if (text.length > max) return `${field}: ${text.length} characters, at most ${max}`;
+    return null;
+  }
+
+  private checkMinutes(minutes: unknown): string | null {
+    if (typeof minutes !== 'number' || !Number.isInteger(minutes)) return `minutes: expected a whole number of minutes, got ${String(minutes)}`;
+    if (minutes > MAX_SHELVE_MINUTES) return `minutes: ${minutes} is beyond the longest shelving of ${MAX_SHELVE_MINUTES} minutes (MAX_SHELVE_MINUTES)`;
+    if (minutes < MIN_SHELVE_MINUTES) return `minutes: ${minutes} is below the shortest shelving of ${MIN_SHELVE_MINUTES} minute (MIN_SHELVE_MINUTES)`;
+    return null;
+  }
+
+  private refused(action: string, alarmId: string, reason: string): ActionResult {
+    return { ok: false, code: 'refused', error: `${action} "${alarmId}": ${reason}` };
+  }
+
+  // -------------------------------------------------------------------------
+  // Views, restore, counters.
+
+  /** Every alarm not in `normal` (the snapshot's `alarms`), highest priority first, then newest raise first. */
+  active(): AlarmEvent[] {
+    const out: AlarmEvent[] = [];
+    for (const rec of this.records.values()) if (rec.state !== 'normal') out.push(this.toEvent(rec));
+    return out.sort((a, b) => (PRIORITY_RANK.get(a.priority) ?? 9) - (PRIORITY_RANK.get(b.priority) ?? 9) || b.raisedAt - a.raisedAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** The current record of one alarm (any state), or undefined for an unknown id. */
+  get(alarmId: string): AlarmEvent | undefined {
+    const rec = this.records.get(alarmId);
+    return rec === undefined ? undefined : this.toEvent(rec);
+  }
+
+  /** The rules the engine runs, as given. */
+  rules(): readonly AlarmRule[] {
+    return this.ruleList;
+  }
+
+  /**
+   * Rebuilds alarm states after a restart from the journal's latest record
+   * per alarm (if several records of one alarm are given, the one with the
+   * greatest `ts` counts). Produces no transitions: nothing is announced
+   * again. Call once, before the first reading.
+   *
+   * - `unack`/`acked` restore an active condition, `normal`/`rtn-unack` an
+   *   inactive one; in `shelved`, `suppressed` and `out-of-service` the
+   *   journal does not say, so the first evaluation sets it silently.
+   * - Shelving keeps its `shelvedUntil` (expiring at the next tick if past).
+   * - Delays in progress are not restored: the next readings restart them.
+   * - An active `bad-quality` alarm marks its tag bad and an active
+   *   `gateway-offline` alarm its gateway offline until new data says otherwise.
+   * - Unacknowledged critical alarms escalate again unless listed in
+   *   `options.escalated`.
+   * - Flood windows and chattering counters start empty.
+   */
+  restore(events: readonly RestoreEvent[], options: RestoreOptions = {}): RestoreReport {
+    const escalated = new Set(options.escalated ?? []);
+    const latest = new Map<string, RestoreEvent>();
+    let invalid = 0;
+    for (const e of Array.isArray(events) ? events : []) {
+      if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || !ALARM_STATES.includes(e.state) || !isFiniteNumber(e.ts)) {
+        invalid++;
+        continue;
+      }
+      const prev = latest.get(e.id);
+      if (prev === undefined || e.ts >= prev.ts) latest.set(e.id, e);
+    }
+    const unknown: string[] = [];
+    let restored = 0;
+    for (const e of latest.values()) {
+      const rec = this.records.get(e.id);
+      if (rec === undefined) {
+        unknown.push(e.id);
+        continue;
+      }
+      this.restoreOne(rec, e, escalated.has(e.id));
+      restored++;
+    }
+    return { restored, unknown, invalid };
+  }
+
+  private restoreOne(rec: AlarmRecord, e: RestoreEvent, escalated: boolean): void {
+    if (rec.pending !== PENDING_NONE) this.cancelPending(rec);
+    this.shelvedSet.delete(rec);
+    this.escalationWatch.delete(rec);
+    const state = e.state;
+    rec.state = state;
+    rec.suppressed = state === 'suppressed';
+    rec.active = state === 'unack' || state === 'acked';
+    rec.settle = state === 'shelved' || state === 'suppressed' || state === 'out-of-service';
+    rec.value = isFiniteNumber(e.value) ? e.value : null;
+    rec.raisedAt = isFiniteNumber(e.raisedAt) ? e.raisedAt : 0;
+    rec.ackedAt = isFiniteNumber(e.ackedAt) ? e.ackedAt : undefined;
+    rec.ackedBy = typeof e.ackedBy === 'string' ? e.ackedBy : undefined;
+    rec.comment = typeof e.comment === 'string' ? e.comment : undefined;
+    rec.lastTs = e.ts;
+    rec.message = typeof e.message === 'string' ? e.message : this.render(rec);
+    rec.shelvedUntil = undefined;
+    rec.shelvedBy = undefined;
+    if (state === 'shelved') {
+      rec.shelvedUntil = isFiniteNumber(e.shelvedUntil) ? e.shelvedUntil : e.ts;
+      rec.shelvedBy = typeof e.user === 'string' ? e.user : undefined;
+      this.shelvedSet.add(rec);
+    }
+    if (state === 'unack' || state === 'rtn-unack') {
+      rec.annunciatedAt = rec.raisedAt > 0 ? rec.raisedAt : e.ts;
+      rec.escalated = escalated;
+      if (rec.rule.priority === 'critical' && !escalated) this.escalationWatch.add(rec);
+    }
+    if (rec.active && rec.rule.kind === 'bad-quality' && rec.tag !== null) rec.tag.quality = 'bad';
+    if (rec.active && rec.rule.kind === 'gateway-offline') {
+      const gw = this.gateways.get(rec.rule.tagId);
+      if (gw !== undefined) gw.online = false;
+    }
+  }
+
+  counters(): AlarmCounters {
+    return { ...this.stats };
+  }
+
+  /** The `limit` alarms with the most condition raises (the bad-actors Pareto), most first. */
+  badActors(limit = 10): BadActor[] {
+    const out: BadActor[] = [];
+    for (const rec of this.records.values()) {
+      if (rec.raises > 0) out.push({ id: rec.rule.id, raises: rec.raises, annunciations: rec.annunciations, chatterEpisodes: rec.chatterEpisodes });
+    }
+    out.sort((a, b) => b.raises - a.raises || (a.id < b.id ? -1 : 1));
+    return out.slice(0, Math.max(0, limit));
+  }
+
+  /** Alarms chattering at `nowMs`: their latest `chatterChanges` raises/clears all within `chatterWindowMs` before it. */
+  chattering(nowMs: number): string[] {
+    const n = this.settings.chatterChanges;
+    const out: string[] = [];
+    for (const rec of this.records.values()) {
+      const ring = rec.changes;
+      if (ring === null || rec.changeCount < n) continue;
+      if (nowMs - (ring[rec.changeIndex] as number) <= this.settings.chatterWindowMs) out.push(rec.rule.id);
+    }
+    return out;
+  }
+
+  /**
+   * Flood state and annunciations in the rolling window per area. With
+   * `nowMs`, the windows move to it first (a flood end found so is reported
+   * by the next tick, with its exact time).
+   */
+  floodStatus(nowMs?: number): FloodStatus[] {
+    if (nowMs !== undefined && isFiniteNumber(nowMs)) this.flood.advance(nowMs);
+    return this.flood.status();
+  }
+
+  /** Annunciations in the rolling flood window (default 10 min), all areas or one (as of the latest update). */
+  annunciatedInWindow(area?: string): number {
+    return this.flood.count(area);
+  }
+}

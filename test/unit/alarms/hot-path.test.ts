@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Reading } from '@park/protocol';
+import { parkSchema, parseConfigText, type TagConfig } from '@park/protocol/config';
+import { AlarmEngine, NO_TRANSITIONS } from '../../../server/src/alarms/engine.js';
+import { rulesFromPark } from '../../../server/src/alarms/rules.js';
+import { T0 } from './helpers.js';
+
+const demo = parseConfigText(readFileSync(new URL('../../../seeds/park.yaml', import.meta.url), 'utf8'), 'seeds/park.yaml', parkSchema);
+
+/** A value inside every limit of `tag` (discrete: 0). */
+function insideValue(tag: TagConfig): number {
+  if (tag.kind === 'discrete') return 0;
+  const l = tag.limits;
+  const lo = Math.max(l?.l ?? Number.NEGATIVE_INFINITY, l?.ll ?? Number.NEGATIVE_INFINITY, tag.range?.[0] ?? Number.NEGATIVE_INFINITY);
+  const hi = Math.min(l?.h ?? Number.POSITIVE_INFINITY, l?.hh ?? Number.POSITIVE_INFINITY, tag.range?.[1] ?? Number.POSITIVE_INFINITY);
+  if (Number.isFinite(lo) && Number.isFinite(hi)) return (lo + hi) / 2;
+  return Number.isFinite(lo) ? lo + 1 : Number.isFinite(hi) ? hi - 1 : 0;
+}
+
+describe('hot path', () => {
+  it('1,000,000 readings inside limits allocate no transitions (the shared empty result every time)', () => {
+    const engine = new AlarmEngine(rulesFromPark(demo));
+    // One reading object per tag of the demo park, reused (only ts moves), each inside every limit.
+    const readings: Reading[] = demo.sites.flatMap((site) => site.devices.flatMap((device) => device.tags.map((tag) => ({ id: tag.id, ts: T0, v: insideValue(tag), q: 'good' as const }))));
+    expect(readings.length).toBeGreaterThan(10);
+    const n = 1_000_000;
+    let other = 0;
+    for (let i = 0; i < n; i++) {
+      const r = readings[i % readings.length] as Reading;
+      r.ts = T0 + Math.floor(i / readings.length);
+      if (engine.onReading(r, r.ts) !== NO_TRANSITIONS) other++;
+      if (i % 100_000 === 0) engine.tick(r.ts);
+    }
+    expect(other).toBe(0);
+    expect(engine.counters()).toMatchObject({ readings: n, transitions: 0, invalidReadings: 0, unknownTagReadings: 0 });
+    expect(engine.active()).toEqual([]);
+  });
+});

@@ -7,10 +7,10 @@
 //
 // The pages come from `startPageServer()` below: a small node:http server for
 // web/dist with an /api/health whose answers the test controls. The failure
-// tests need that control. For the happy path it is meant to give way to the
-// real park server (test/harness/park-server.ts, startParkServer()) once that
-// exists; the happy-path tests read the expected components from the
-// server's own /api/health, so they work with either.
+// tests need that control. It also answers `GET /api/me` as a logged-in
+// operator (the display needs a session) and has no Socket.IO: the live link
+// never comes up, which is the "not live" case of the header and the wall.
+// The real server, login and the live wall are tested in overview-wall.test.ts.
 
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
@@ -82,6 +82,15 @@ async function startPageServer(distDir: string): Promise<PageServer> {
   let mode: HealthMode = 'ok';
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname === '/api/me') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ user: 'operator', role: 'operator' }));
+      return;
+    }
+    if (pathname.startsWith('/socket.io/')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('no Socket.IO here');
+      return;
+    }
     if (pathname === '/api/health') {
       switch (mode) {
         case 'ok':
@@ -236,6 +245,18 @@ describe.each(VIEWPORTS)('web shell, $name', ({ options }) => {
       expect(text).toContain(MESSAGES.zh[`health.status.${component.status as 'ok'}`]);
     }
     expect(await page.locator('.health__updated time').textContent()).toMatch(/^\d{2}:\d{2}:\d{2} GMT\+8$/);
+  });
+
+  it('shows the live link as down since a time with its zone, and the wall as not live', async () => {
+    const status = page.locator('[data-testid="connection-status"][data-state="reconnecting"]');
+    await status.waitFor({ timeout: LIVE_WAIT_MS });
+    const text = (await status.textContent()) ?? '';
+    expect(text).toContain(MESSAGES.zh['conn.reconnecting']);
+    expect(text).toMatch(/自 \d{2}:\d{2}:\d{2} GMT\+8 起/);
+    const wall = page.locator('[data-testid="overview-wall"][data-live="false"]');
+    await wall.waitFor();
+    expect(await page.getByTestId('wall-not-live').textContent()).toContain(MESSAGES.zh['wall.notLive']);
+    expect(await page.getByTestId('user-name').textContent()).toBe('operator');
   });
 
   it('says "not live" when the API stops answering, and recovers', async () => {

@@ -23,6 +23,8 @@ export interface JsonResponse {
   readonly ok: boolean;
   /** The parsed body, or `undefined` when it was not JSON. */
   readonly body: unknown;
+  /** The response headers (e.g. `retry-after` on 429). */
+  readonly headers: Headers;
 }
 
 export interface RequestOptions {
@@ -38,12 +40,25 @@ export interface RequestOptions {
  * network failure, or with the caller's abort reason.
  */
 export async function getJson(path: string, options: RequestOptions = {}): Promise<JsonResponse> {
+  return requestJson('GET', path, undefined, options);
+}
+
+/** POST a JSON body (or none) to `path`; same contract as getJson. */
+export async function postJson(path: string, body: unknown, options: RequestOptions = {}): Promise<JsonResponse> {
+  return requestJson('POST', path, body, options);
+}
+
+async function requestJson(method: 'GET' | 'POST', path: string, payload: unknown, options: RequestOptions): Promise<JsonResponse> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (payload !== undefined) headers['content-type'] = 'application/json';
   try {
     const response = await fetch(path, {
-      headers: { accept: 'application/json' },
+      method,
+      headers,
+      body: payload === undefined ? null : JSON.stringify(payload),
       cache: 'no-store',
       credentials: 'same-origin',
       signal,
@@ -55,10 +70,10 @@ export async function getJson(path: string, options: RequestOptions = {}): Promi
       if (signal.aborted) throw error;
       body = undefined;
     }
-    return { httpStatus: response.status, ok: response.ok, body };
+    return { httpStatus: response.status, ok: response.ok, body, headers: response.headers };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    if (timeout.aborted) throw new ApiError('timeout', `GET ${path}: no answer within ${timeoutMs} ms`);
-    throw new ApiError('network', `GET ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    if (timeout.aborted) throw new ApiError('timeout', `${method} ${path}: no answer within ${timeoutMs} ms`);
+    throw new ApiError('network', `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

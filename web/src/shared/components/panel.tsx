@@ -5,14 +5,15 @@ import { ErrorBoundary } from './error-boundary';
 export interface PanelProps {
   readonly title: string;
   readonly testId?: string;
+  readonly className?: string;
   readonly children: ReactNode;
 }
 
 /** The frame of every panel on the display, with its own error boundary. */
-export function Panel({ title, testId, children }: PanelProps) {
+export function Panel({ title, testId, className, children }: PanelProps) {
   const headingId = useId();
   return (
-    <section className="panel" aria-labelledby={headingId} data-testid={testId}>
+    <section className={className ? `panel ${className}` : 'panel'} aria-labelledby={headingId} data-testid={testId}>
       <h2 className="panel__title" id={headingId}>
         {title}
       </h2>

@@ -1,0 +1,267 @@
+import type { CatalogueTag, Reading, Snapshot, ValuesEvent } from '@park/protocol';
+import { limitStateOf, type LimitState } from './tag-status';
+
+// The live value table of the display, outside React (after Zigbee2MQTT
+// WindFront's store): the socket manager applies `snapshot` at once and
+// queues `values`, coalesced per tag, until the next animation frame, when
+// they are committed together. Components subscribe to ONE tag
+// (subscribeTag/getTag), so a commit re-renders only the tiles whose tag
+// changed, whatever the number of tags.
+//
+// Staleness is judged on the server's clock: every `values` batch carries
+// the server's send time, which gives the offset between the two clocks, so
+// a browser with a wrong clock neither hides nor invents stale values.
+
+export interface TagLive {
+  /** The latest reading, or null before the first one. */
+  readonly reading: Reading | null;
+  /**
+   * When the server last got an update for this tag, server clock (ms).
+   * From a `values` batch: the batch's send time (at most one push interval,
+   * 250 ms, after the server received it). From a snapshot: the reading's
+   * source time, as the snapshot carries no receive time.
+   */
+  readonly updatedAtServerMs: number | null;
+  /** No update for longer than `staleAfterMs` (server clock). */
+  readonly stale: boolean;
+  readonly limit: LimitState;
+}
+
+export interface Catalogue {
+  /** In the server's order (the park model's order). */
+  readonly tags: readonly CatalogueTag[];
+  readonly byId: ReadonlyMap<string, CatalogueTag>;
+}
+
+/** Counts over all tags, for a summary that covers what is scrolled out of view. */
+export interface LiveSummary {
+  readonly total: number;
+  readonly noData: number;
+  readonly bad: number;
+  readonly uncertain: number;
+  readonly stale: number;
+  /** Beyond hh or ll. */
+  readonly beyondOuter: number;
+  /** Beyond h or l but not hh/ll. */
+  readonly beyondInner: number;
+}
+
+export interface LiveStore {
+  applySnapshot(snapshot: Snapshot): void;
+  /** Queues a batch; committed on the next animation frame. */
+  applyValues(batch: ValuesEvent): void;
+  /** Commits queued readings now (a hidden tab runs no animation frames). */
+  flush(): void;
+  /** Re-evaluates staleness of every tag; the store calls it every second while started. */
+  sweepStale(): void;
+  /** Forgets everything (logout). */
+  clear(): void;
+  /** Runs the staleness timer; returns a stop function. */
+  start(): () => void;
+
+  subscribeTag(id: string, listener: () => void): () => void;
+  getTag(id: string): TagLive;
+  subscribeCatalogue(listener: () => void): () => void;
+  getCatalogue(): Catalogue | null;
+  subscribeSummary(listener: () => void): () => void;
+  getSummary(): LiveSummary;
+  /** Estimated server clock now (ms). */
+  serverNowMs(): number;
+}
+
+export interface LiveStoreOptions {
+  readonly staleAfterMs: number;
+  readonly requestFrame?: (callback: () => void) => void;
+  readonly nowMs?: () => number;
+}
+
+const STALE_SWEEP_INTERVAL_MS = 1_000;
+const NO_VALUE: TagLive = { reading: null, updatedAtServerMs: null, stale: false, limit: 'none' };
+const EMPTY_SUMMARY: LiveSummary = { total: 0, noData: 0, bad: 0, uncertain: 0, stale: 0, beyondOuter: 0, beyondInner: 0 };
+
+interface Pending {
+  readonly reading: Reading;
+  readonly serverMs: number;
+}
+
+export function createLiveStore(options: LiveStoreOptions): LiveStore {
+  const staleAfterMs = options.staleAfterMs;
+  const requestFrame = options.requestFrame ?? ((callback: () => void) => void requestAnimationFrame(callback));
+  const nowMs = options.nowMs ?? Date.now;
+
+  let catalogue: Catalogue | null = null;
+  const values = new Map<string, TagLive>();
+  const pending = new Map<string, Pending>();
+  let frameRequested = false;
+  /** server clock − browser clock, from the latest message that carried the server's time. */
+  let clockOffsetMs = 0;
+  let summary: LiveSummary = EMPTY_SUMMARY;
+
+  const tagListeners = new Map<string, Set<() => void>>();
+  const catalogueListeners = new Set<() => void>();
+  const summaryListeners = new Set<() => void>();
+
+  function serverNowMs(): number {
+    return nowMs() + clockOffsetMs;
+  }
+
+  function isStale(updatedAtServerMs: number | null, serverNow: number): boolean {
+    return updatedAtServerMs !== null && serverNow - updatedAtServerMs > staleAfterMs;
+  }
+
+  function notifyTag(id: string): void {
+    const listeners = tagListeners.get(id);
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  function notifyAllTags(): void {
+    for (const listeners of tagListeners.values()) for (const listener of listeners) listener();
+  }
+
+  function recountSummary(): void {
+    let noData = 0;
+    let bad = 0;
+    let uncertain = 0;
+    let stale = 0;
+    let beyondOuter = 0;
+    let beyondInner = 0;
+    for (const live of values.values()) {
+      if (!live.reading) noData++;
+      else if (live.reading.q === 'bad') bad++;
+      else if (live.reading.q === 'uncertain') uncertain++;
+      if (live.stale) stale++;
+      if (live.limit === 'hh' || live.limit === 'll') beyondOuter++;
+      else if (live.limit === 'h' || live.limit === 'l') beyondInner++;
+    }
+    const next: LiveSummary = { total: values.size, noData, bad, uncertain, stale, beyondOuter, beyondInner };
+    const same = (Object.keys(next) as (keyof LiveSummary)[]).every((key) => next[key] === summary[key]);
+    if (same) return;
+    summary = next;
+    for (const listener of summaryListeners) listener();
+  }
+
+  function flush(): void {
+    if (pending.size === 0) return;
+    const serverNow = serverNowMs();
+    const changed: string[] = [];
+    for (const [id, { reading, serverMs }] of pending) {
+      const tag = catalogue?.byId.get(id);
+      values.set(id, {
+        reading,
+        updatedAtServerMs: serverMs,
+        stale: isStale(serverMs, serverNow),
+        limit: limitStateOf(tag, reading),
+      });
+      changed.push(id);
+    }
+    pending.clear();
+    for (const id of changed) notifyTag(id);
+    recountSummary();
+  }
+
+  function onFrame(): void {
+    frameRequested = false;
+    flush();
+  }
+
+  function sweepStale(): void {
+    flush();
+    const serverNow = serverNowMs();
+    const changed: string[] = [];
+    for (const [id, live] of values) {
+      const stale = isStale(live.updatedAtServerMs, serverNow);
+      if (stale !== live.stale) {
+        values.set(id, { ...live, stale });
+        changed.push(id);
+      }
+    }
+    for (const id of changed) notifyTag(id);
+    if (changed.length > 0) recountSummary();
+  }
+
+  return {
+    applySnapshot(snapshot) {
+      pending.clear();
+      clockOffsetMs = snapshot.ts - nowMs();
+      const byId = new Map<string, CatalogueTag>();
+      for (const tag of snapshot.tags) byId.set(tag.id, tag);
+      catalogue = { tags: [...byId.values()], byId };
+      values.clear();
+      for (const tag of catalogue.tags) values.set(tag.id, NO_VALUE);
+      const serverNow = serverNowMs();
+      for (const reading of snapshot.values) {
+        // The snapshot strips the server's receive time; the source time
+        // (never later than the snapshot) is the best estimate of the update.
+        const updatedAtServerMs = Math.min(reading.ts, snapshot.ts);
+        values.set(reading.id, {
+          reading,
+          updatedAtServerMs,
+          stale: isStale(updatedAtServerMs, serverNow),
+          limit: limitStateOf(byId.get(reading.id), reading),
+        });
+      }
+      for (const listener of catalogueListeners) listener();
+      notifyAllTags();
+      recountSummary();
+    },
+
+    applyValues(batch) {
+      clockOffsetMs = batch.ts - nowMs();
+      for (const reading of batch.readings) pending.set(reading.id, { reading, serverMs: batch.ts });
+      if (!frameRequested) {
+        frameRequested = true;
+        requestFrame(onFrame);
+      }
+    },
+
+    flush,
+    sweepStale,
+
+    clear() {
+      pending.clear();
+      values.clear();
+      catalogue = null;
+      for (const listener of catalogueListeners) listener();
+      notifyAllTags();
+      recountSummary();
+    },
+
+    start() {
+      const timer = setInterval(sweepStale, STALE_SWEEP_INTERVAL_MS);
+      // A hidden tab runs no animation frames and few timers: commit at once when shown.
+      const onVisibility = (): void => {
+        if (document.visibilityState === 'visible') sweepStale();
+      };
+      document.addEventListener('visibilitychange', onVisibility);
+      return () => {
+        clearInterval(timer);
+        document.removeEventListener('visibilitychange', onVisibility);
+      };
+    },
+
+    subscribeTag(id, listener) {
+      let listeners = tagListeners.get(id);
+      if (!listeners) {
+        listeners = new Set();
+        tagListeners.set(id, listeners);
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) tagListeners.delete(id);
+      };
+    },
+    getTag: (id) => values.get(id) ?? NO_VALUE,
+    subscribeCatalogue(listener) {
+      catalogueListeners.add(listener);
+      return () => catalogueListeners.delete(listener);
+    },
+    getCatalogue: () => catalogue,
+    subscribeSummary(listener) {
+      summaryListeners.add(listener);
+      return () => summaryListeners.delete(listener);
+    },
+    getSummary: () => summary,
+    serverNowMs,
+  };
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // @ts-check
 // `npm start`: the whole demo park on this machine. Installs what is missing,
-// builds, starts InfluxDB (unless INFLUX_URL), the MQTT broker (unless
-// MQTT_URL) and the server with the web app, prints where everything is, and
-// stops it all on Ctrl-C or SIGTERM.
+// builds, starts the server with InfluxDB (unless INFLUX_URL), the MQTT broker
+// (unless MQTT_URL) and the web app, then the simulated devices and the two
+// demo gateways, prints where everything is, and stops it all on Ctrl-C or
+// SIGTERM (gateways first, the server last).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, checkNode, ensureDebianPackages, ensureNpmDependencies, fail, ROOT, say } from './lib/setup.mjs';
@@ -11,12 +12,20 @@ import { checkPorts } from './lib/ports.mjs';
 import { startPart } from './lib/supervisor.mjs';
 
 const SERVER_CONFIG = path.join('seeds', 'server.yaml');
+const GATEWAYS = [
+  { name: 'gw-a', config: path.join('seeds', 'gateway-a.yaml'), what: 'site A, OPC UA' },
+  { name: 'gw-b', config: path.join('seeds', 'gateway-b.yaml'), what: 'site B, Modbus TCP and RTU' },
+];
+const SIM = { opcua: 4840, modbus: 5020, control: 8090 };
 const STOP_TIMEOUT_MS = 9000;
 const START_TIMEOUT_MS = 60_000;
 
 checkNode();
 ensureNpmDependencies();
-if (!process.env['INFLUX_URL']) ensureDebianPackages([{ command: 'influxd', pkg: 'influxdb', why: 'InfluxDB 1.x, the time-series store' }]);
+ensureDebianPackages([
+  ...(process.env['INFLUX_URL'] ? [] : [{ command: 'influxd', pkg: 'influxdb', why: 'InfluxDB 1.x, the time-series store' }]),
+  { command: 'socat', pkg: 'socat', why: 'the serial line of the simulated Modbus RTU gas controller' },
+]);
 build();
 
 // The built config module checks the file exactly as the server will, so a
@@ -38,15 +47,14 @@ if (!config.influx.url) {
   wanted.push({ port: m.httpPort, host: '127.0.0.1', what: 'managed InfluxDB HTTP', fix: `change influx.managed.httpPort in ${SERVER_CONFIG}, or set INFLUX_URL to use that InfluxDB` });
   wanted.push({ port: m.rpcPort, host: '127.0.0.1', what: 'managed InfluxDB RPC', fix: `change influx.managed.rpcPort in ${SERVER_CONFIG}` });
 }
+wanted.push({ port: SIM.opcua, host: '127.0.0.1', what: 'simulated OPC UA server', fix: 'stop the program using it' });
+wanted.push({ port: SIM.modbus, host: '127.0.0.1', what: 'simulated Modbus TCP devices', fix: 'stop the program using it' });
+wanted.push({ port: SIM.control, host: '127.0.0.1', what: 'simulator control API', fix: 'stop the program using it' });
 const clashes = await checkPorts(wanted);
 if (clashes.length > 0) fail(clashes.join('\n'));
 
 const logDir = path.join(config.dataDir, 'logs');
-say('Starting the park server (InfluxDB, MQTT broker, API and web app) …');
 const parts = [];
-const server = startPart({ name: 'server', args: [path.join(ROOT, 'server', 'dist', 'main.js'), '--config', SERVER_CONFIG], logDir, cwd: ROOT });
-parts.push(server);
-
 let stopping = false;
 async function stopAll(code) {
   if (stopping) return;
@@ -60,11 +68,28 @@ async function stopAll(code) {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-try {
-  await server.waitForLine((l) => l.includes('"msg":"server ready"'), START_TIMEOUT_MS);
-} catch (err) {
-  process.stderr.write(`✖ ${/** @type {Error} */ (err).message}\n  last lines of ${server.logFile}:\n${server.tail().slice(-8).map((l) => `    ${l}`).join('\n')}\n`);
-  await stopAll(1);
+/** Starts one part and waits for its ready line; on failure shows its last lines and stops everything. */
+async function start(name, args, readyMsg, env = {}) {
+  const part = startPart({ name, args, logDir, cwd: ROOT, env });
+  parts.push(part);
+  try {
+    await part.waitForLine((l) => l.includes(`"msg":"${readyMsg}"`), START_TIMEOUT_MS);
+  } catch (err) {
+    process.stderr.write(`✖ ${/** @type {Error} */ (err).message}\n  last lines of ${part.logFile}:\n${part.tail().slice(-8).map((l) => `    ${l}`).join('\n')}\n`);
+    await stopAll(1);
+  }
+  return part;
+}
+
+say('Starting the park server (InfluxDB, MQTT broker, API and web app) …');
+await start('server', [path.join(ROOT, 'server', 'dist', 'main.js'), '--config', SERVER_CONFIG], 'server ready');
+say('Starting the simulated devices (OPC UA, Modbus TCP, Modbus RTU) …');
+await start('simulators', [path.join(ROOT, 'simulators', 'dist', 'main.js'), '--park', path.relative(ROOT, config.parkFile)], 'simulators ready');
+say('Starting the gateways …');
+const dataDirEnv = process.env['DATA_DIR'];
+for (const g of GATEWAYS) {
+  // One DATA_DIR for the whole demo: each gateway gets its own folder in it.
+  await start(g.name, [path.join(ROOT, 'gateway', 'dist', 'main.js'), '--config', g.config], 'gateway ready', dataDirEnv ? { DATA_DIR: path.join(dataDirEnv, g.name) } : {});
 }
 
 for (const part of parts) {
@@ -80,16 +105,21 @@ const web = `http://${host}:${config.http.port}`;
 const rel = (p) => path.relative(process.cwd(), p) || '.';
 const influx = config.influx.url ?? `http://127.0.0.1:${config.influx.managed.httpPort} (managed; data in ${rel(path.join(config.dataDir, 'influxdb'))})`;
 const mqtt = config.mqtt.url ?? `mqtt://${config.mqtt.embedded.host}:${config.mqtt.embedded.port} (embedded)`;
+const logins = config.demo ? ['admin', 'engineer', 'operator', 'commander', 'viewer'].map((u) => `${u} / demo-${u}`).join(', ') : 'the users in auth.users';
 process.stdout.write(`
   化工园区安全环保应急一体化平台 · Chemical Park Safety, Environment & Emergency Platform
   The demo park "${config.parkModel.park.name.en}" is running.
 
     Web and API    ${web}
+    Log in as      ${logins}
     Health         ${web}/api/health
     MQTT broker    ${mqtt}
     InfluxDB       ${influx}
+    Devices        OPC UA opc.tcp://127.0.0.1:${SIM.opcua}, Modbus TCP 127.0.0.1:${SIM.modbus}, Modbus RTU on a socat serial pair
+    Scenarios      http://127.0.0.1:${SIM.control}/api/sim/scenarios, e.g. npm run sim -- scenario leak-chlorine
+    Gateways       ${GATEWAYS.map((g) => `${g.name} (${g.what})`).join(', ')}
     Logs           ${rel(logDir)}/ (one file per part; warnings and errors also appear here)
-    Config         ${SERVER_CONFIG}, park model ${rel(config.parkFile)}
+    Config         ${[SERVER_CONFIG, ...GATEWAYS.map((g) => g.config)].join(', ')}, park model ${rel(config.parkFile)}
 
   Ctrl-C stops everything.
 `);

@@ -22,9 +22,10 @@ export function readableLogLine(part, line) {
   }
 }
 
+/** Level of a pino line; other lines on stdout (libraries printing notices) count as info. */
 function levelOf(line) {
   const m = /^\{"level":(\d+)/.exec(line);
-  return m ? Number(m[1]) : 50;
+  return m ? Number(m[1]) : 30;
 }
 
 /**

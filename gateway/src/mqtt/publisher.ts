@@ -144,7 +144,7 @@ export class Publisher implements BatchSink {
     for (const p of parked) this.toOutbox(p.rec);
     this.replaying = [];
     this.outbox.rewind();
-    if (wasConnected) this.log.warn({ reason, parked: parked.length }, 'MQTT connection lost; batches go to the outbox');
+    if (wasConnected && !this.stopped) this.log.warn({ reason, parked: parked.length }, 'MQTT connection lost; batches go to the outbox');
     if (this.stopped) return;
     this.retryMs = Math.min(this.cfg.mqtt.reconnectMaxMs, Math.max(this.cfg.mqtt.reconnectMinMs, this.retryMs * 2));
     const delay = Math.round(this.retryMs * (0.75 + Math.random() * 0.5));

@@ -74,3 +74,28 @@ export interface AlarmEvent {
   /** When this transition happened. */
   ts: number;
 }
+
+/** A critical alarm left unacknowledged too long: the `escalation` Socket.IO event, for commanders. */
+export interface AlarmEscalationEvent {
+  /** The alarm as it stands (`unack` or `rtn-unack`). */
+  alarm: AlarmEvent;
+  /** When the server escalated it. */
+  ts: number;
+  /** How long it had been annunciated without acknowledgement. */
+  unackedForMs: number;
+}
+
+/**
+ * An alarm flood starting or ending in an area (site): more than 10 new
+ * alarms in 10 minutes starts one, fewer than 5 ends it (DOMAIN.md §7.3).
+ */
+export interface AlarmFloodEvent {
+  type: 'flood-start' | 'flood-end';
+  area: string;
+  ts: number;
+  /** Annunciations in the window now. */
+  count: number;
+  startedAt: number;
+  /** Most annunciations in the window during this flood. */
+  peak: number;
+}

@@ -80,6 +80,8 @@ export const serverConfigSchema = z.strictObject({
           rawDays: z.number().int().min(1).max(36_500).default(30),
           /** 1-minute mean/min/max rollups are kept this long. */
           rollupDays: z.number().int().min(1).max(36_500).default(400),
+          /** Alarm journal and audit trail are kept this long. */
+          eventDays: z.number().int().min(30).max(36_500).default(1095),
         })
         .prefault({}),
       managed: z

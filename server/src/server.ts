@@ -31,7 +31,12 @@ import { LoginThrottle } from './auth/login-throttle.js';
 import { registerAuthRoutes, type AuthContext } from './http/auth-routes.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { registerMetrics } from './http/metrics.js';
-import { SocketHub, type AlarmActions } from './realtime/socket-hub.js';
+import { SocketHub } from './realtime/socket-hub.js';
+import { AlarmEngine, AlarmRuleError } from './alarms/engine.js';
+import { rulesFromPark } from './alarms/rules.js';
+import { AlarmJournal } from './alarm-service/alarm-journal.js';
+import { AlarmService } from './alarm-service/alarm-service.js';
+import { registerAlarmRoutes } from './http/alarm-routes.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -121,12 +126,16 @@ async function start(
   const catalogue = new Catalogue(config.parkModel);
   const live = new LiveValues();
   const gateways = new Gateways();
-  // Until the alarm engine is wired, there are no alarms to list or act on.
-  const alarms: AlarmActions = {
-    active: () => [],
-    ack: (_who, req) => ({ ok: false, error: `unknown alarm "${req.id}"` }),
-    shelve: (_who, req) => ({ ok: false, error: `unknown alarm "${req.id}"` }),
-  };
+  let engine: AlarmEngine;
+  try {
+    engine = new AlarmEngine(rulesFromPark(config.parkModel));
+  } catch (err) {
+    if (err instanceof AlarmRuleError) throw new ServerStartError(`alarm rules from ${config.parkFile} are inconsistent:\n${err.problems.join('\n')}`);
+    throw err;
+  }
+  const areaOf = new Map(engine.rules().map((r) => [r.id, r.area]));
+  const journal = new AlarmJournal(store, log.child({ part: 'alarm-journal' }), (id) => areaOf.get(id) ?? '');
+  const alarms = new AlarmService({ engine, journal, audit, log: log.child({ part: 'alarms' }), restoreWindowMs: config.influx.retention.eventDays * 86_400_000 });
   let hub: SocketHub | undefined;
 
   // Ingest (consumer) before the MQTT client (producer).
@@ -138,8 +147,12 @@ async function start(
     maxSpoolBytes: config.ingest.maxSpoolMB * 1024 * 1024,
     park: config.parkModel,
     log: log.child({ part: 'ingest' }),
-    onData: (msg, receivedAt) => live.apply(msg, receivedAt),
+    onData: (msg, receivedAt) => {
+      live.apply(msg, receivedAt);
+      alarms.onData(msg);
+    },
     onStatus: (status, receivedAt) => {
+      alarms.onGatewayStatus(status);
       const { event, changed } = gateways.apply(status, receivedAt);
       if (changed) {
         log.info({ gateway: status.gateway, state: status.state }, 'gateway status');
@@ -150,6 +163,9 @@ async function start(
   });
   await ingest.start();
   stack.push({ name: 'ingest', stop: () => ingest.stop() });
+  // After ingest.start(): the journal's retention policy exists by then.
+  await alarms.start();
+  stack.push({ name: 'alarms', stop: () => alarms.stop() });
   health.register('ingest', () => ingest.health());
 
   const client: MqttClient = mqtt.connect(mqttUrl, mqttClientOptions(config));
@@ -174,9 +190,11 @@ async function start(
   const app = await createHttpApp({ logger: log, health, webDir: config.webDir });
   registerAuthRoutes(app, auth);
   registerApiRoutes(app, { auth, catalogue, live, gateways, store });
+  registerAlarmRoutes(app, { auth, alarms, journal });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
   hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, log: log.child({ part: 'socket' }) });
   const h = hub;
+  alarms.announceTo(h);
   stack.push({
     name: 'http',
     stop: async () => {

@@ -10,7 +10,7 @@ describe('InfluxDB module against a real influxd', () => {
   beforeAll(async () => {
     influxd = await startTestInfluxd();
     store = influxd.store('roundtrip');
-    await store.ensureSchema({ rawDays: 30, rollupDays: 400 });
+    await store.ensureSchema({ rawDays: 30, rollupDays: 400, eventDays: 1095 });
   });
   afterAll(async () => {
     await influxd?.stop();
@@ -18,8 +18,8 @@ describe('InfluxDB module against a real influxd', () => {
 
   it('creates database, retention policies and the rollup query idempotently, following config changes', async () => {
     expect(await store.ping()).toBe(true);
-    await store.ensureSchema({ rawDays: 45, rollupDays: 500 });
-    await store.ensureSchema({ rawDays: 45, rollupDays: 500 });
+    await store.ensureSchema({ rawDays: 45, rollupDays: 500, eventDays: 1095 });
+    await store.ensureSchema({ rawDays: 45, rollupDays: 500, eventDays: 1095 });
     const res = await fetch(`${influxd.url}/query?q=${encodeURIComponent('SHOW RETENTION POLICIES ON "roundtrip"')}`);
     const body = (await res.json()) as { results: { series: { values: [string, string, string, number, boolean][] }[] }[] };
     const policies = body.results[0]?.series[0]?.values.map(([name, duration, , , isDefault]) => ({ name, duration, isDefault }));

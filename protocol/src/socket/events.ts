@@ -8,7 +8,7 @@
  * when a gateway's status changes.
  */
 
-import type { AlarmEvent } from '../alarms.js';
+import type { AlarmEscalationEvent, AlarmEvent, AlarmFloodEvent } from '../alarms.js';
 import type { MetaTag, Reading, StatusMessage } from '../payloads/types.js';
 
 /**
@@ -76,6 +76,8 @@ export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
   values: (batch: ValuesEvent) => void;
   alarm: (event: AlarmEvent) => void;
+  escalation: (event: AlarmEscalationEvent) => void;
+  flood: (event: AlarmFloodEvent) => void;
   gateway: (status: GatewayStatusEvent) => void;
 }
 

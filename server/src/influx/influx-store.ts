@@ -41,10 +41,14 @@ export interface AuditEntry {
 export interface RetentionSettings {
   rawDays: number;
   rollupDays: number;
+  /** Alarm journal and audit trail. */
+  eventDays: number;
 }
 
 export const RAW_POLICY = 'raw';
 export const ROLLUP_POLICY = 'rollup';
+/** Alarm journal and audit trail: kept far longer than raw readings (standing alarms, investigations). */
+export const EVENTS_POLICY = 'events';
 export const ROLLUP_MEASUREMENT = 'reading_1m';
 export const ROLLUP_CQ = 'reading_rollup_1m';
 /** History intervals at least this long are read from the 1-minute rollup. */
@@ -101,6 +105,7 @@ export class InfluxStore {
     const policies: [string, number, boolean][] = [
       [RAW_POLICY, retention.rawDays, true],
       [ROLLUP_POLICY, retention.rollupDays, false],
+      [EVENTS_POLICY, retention.eventDays, false],
     ];
     for (const [name, days, isDefault] of policies) {
       const options = { database: this.database, duration: `${days}d`, replication: 1, isDefault };
@@ -141,12 +146,26 @@ export class InfluxStore {
         fields: { user: e.user, target: e.target, ok: e.ok, detail: e.detail },
         timestamp: e.ts,
       })),
-      { precision: 'ms', database: this.database },
+      { precision: 'ms', database: this.database, retentionPolicy: EVENTS_POLICY },
     );
   }
 
+  /** Writes points of the events policy (alarm journal, escalations, floods). */
+  async writeEventPoints(points: readonly { measurement: string; tags: Record<string, string>; fields: Record<string, string | number | boolean>; ts: number }[]): Promise<void> {
+    if (points.length === 0) return;
+    await this.client.writePoints(
+      points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.ts })),
+      { precision: 'ms', database: this.database, retentionPolicy: EVENTS_POLICY },
+    );
+  }
+
+  /** Runs an InfluxQL query built by the caller with `escape` for every value; rows with times in ms. */
+  async query<T>(influxql: string): Promise<(T & { time: Date })[]> {
+    return (await this.client.query<T & { time: Date }>(influxql, { precision: 'ms', database: this.database })) as (T & { time: Date })[];
+  }
+
   async queryAudit(fromMs: number, toMs: number, limit = 1000): Promise<AuditEntry[]> {
-    const query = `SELECT "action", "user", "target", "ok", "detail" FROM "audit" WHERE time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms ORDER BY time DESC LIMIT ${Math.trunc(limit)}`;
+    const query = `SELECT "action", "user", "target", "ok", "detail" FROM "${EVENTS_POLICY}"."audit" WHERE time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms ORDER BY time DESC LIMIT ${Math.trunc(limit)}`;
     const rows = await this.client.query<{ time: Date; action: string; user: string; target: string; ok: boolean; detail: string }>(query, { precision: 'ms', database: this.database });
     return rows.map((r) => ({ ts: r.time.getTime(), action: r.action, user: r.user, target: r.target, ok: r.ok, detail: r.detail }));
   }

@@ -5,7 +5,9 @@ import {
   validateAlarmShelveRequest,
   type AckResult,
   type AlarmAckRequest,
+  type AlarmEscalationEvent,
   type AlarmEvent,
+  type AlarmFloodEvent,
   type AlarmShelveRequest,
   type ClientToServerEvents,
   type GatewayStatusEvent,
@@ -89,6 +91,14 @@ export class SocketHub {
 
   alarm(event: AlarmEvent): void {
     this.io.emit('alarm', event);
+  }
+
+  escalation(event: AlarmEscalationEvent): void {
+    this.io.emit('escalation', event);
+  }
+
+  flood(event: AlarmFloodEvent): void {
+    this.io.emit('flood', event);
   }
 
   clients(): number {

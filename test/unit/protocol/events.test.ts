@@ -62,13 +62,17 @@ describe('Socket.IO and REST types', () => {
       snapshot: (s) => seen.push(s.alarms.length),
       values: (b) => seen.push(b.readings.length),
       alarm: (e) => seen.push(e.state),
+      escalation: (x) => seen.push(x.unackedForMs),
+      flood: (f) => seen.push(f.type),
       gateway: (g) => seen.push(g.state),
     };
     client.snapshot(snapshot);
     client.values({ ts: NOW, readings: snapshot.values });
     client.alarm(alarm);
+    client.escalation({ alarm, ts: NOW, unackedForMs: 61_000 });
+    client.flood({ type: 'flood-start', area: 'a', ts: NOW, count: 11, startedAt: NOW, peak: 11 });
     client.gateway(snapshot.gateways[0]!);
-    expect(seen).toEqual([1, 1, 'acked', 'online']);
+    expect(seen).toEqual([1, 1, 'acked', 61_000, 'flood-start', 'online']);
     const health: HealthResponse = { status: 'degraded', components: { mqtt: { status: 'ok' }, influx: { status: 'down', detail: 'ECONNREFUSED' } } };
     const login: LoginResponse = { user: 'operator', role: 'operator' };
     expect([health.status, login.role]).toEqual(['degraded', 'operator']);

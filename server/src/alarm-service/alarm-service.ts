@@ -1,0 +1,128 @@
+import type { AckResult, AlarmAckRequest, AlarmEscalationEvent, AlarmEvent, AlarmFloodEvent, AlarmShelveRequest, DataMessage, StatusMessage } from '@park/protocol';
+import type { Logger } from '../log.js';
+import type { ActionErrorCode, AlarmEngine, AlarmTransition, ActionResult } from '../alarms/engine.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Identity } from '../http/auth-routes.js';
+import type { AlarmJournal } from './alarm-journal.js';
+
+/**
+ * Puts the pure alarm engine to work: readings and gateway states in, a
+ * tick every second (delays, stale, shelving expiry, escalation, floods),
+ * operator actions with their audit entries; every transition journalled
+ * first and then announced.
+ *
+ * Replayed readings (from a gateway's outbox after an outage) are history:
+ * they are stored but not evaluated, so nobody is asked to acknowledge an
+ * alarm about the past; the gateway-offline alarm covered the outage.
+ */
+/** The acknowledgement callback's result, with the engine's reason code for HTTP status mapping. */
+export type ActionOutcome = AckResult | { ok: false; error: string; code: ActionErrorCode };
+
+export interface AlarmAnnouncer {
+  alarm(event: AlarmEvent): void;
+  escalation(event: AlarmEscalationEvent): void;
+  flood(event: AlarmFloodEvent): void;
+}
+
+export interface AlarmServiceOptions {
+  engine: AlarmEngine;
+  journal: AlarmJournal;
+  audit: AuditLog;
+  log: Logger;
+  /** How far back the journal is read to rebuild active alarms at start. */
+  restoreWindowMs: number;
+  tickMs?: number;
+}
+
+export class AlarmService {
+  private timer: NodeJS.Timeout | undefined;
+  private announcer: AlarmAnnouncer | undefined;
+
+  constructor(private readonly o: AlarmServiceOptions) {}
+
+  /** Rebuilds active alarms from the journal (announcing nothing), then starts the clock. */
+  async start(): Promise<void> {
+    const since = Date.now() - this.o.restoreWindowMs;
+    try {
+      const events = await this.o.journal.latest(since);
+      const escalations = await this.o.journal.escalations(since);
+      const latestById = new Map(events.map((e) => [e.id, e]));
+      // Escalated during the alarm's current raise: do not page commanders again.
+      const escalated = escalations.filter((x) => x.annunciatedAt >= (latestById.get(x.alarmId)?.raisedAt ?? Infinity)).map((x) => x.alarmId);
+      const report = this.o.engine.restore(events, { escalated });
+      this.o.log.info({ restored: report.restored, active: this.o.engine.active().length, unknown: report.unknown.length, invalid: report.invalid }, 'alarms restored from the journal');
+    } catch (err) {
+      // A duplicate notification later beats a lost alarm: start from the live data.
+      this.o.log.error({ err: (err as Error).message }, 'alarm journal unreadable; active alarms will be raised again from live data');
+    }
+    this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 1000);
+  }
+
+  /** Where announcements go (the Socket.IO hub); set once it exists. */
+  announceTo(announcer: AlarmAnnouncer): void {
+    this.announcer = announcer;
+  }
+
+  onData(msg: DataMessage): void {
+    if (msg.replay) return;
+    const now = Date.now();
+    for (const r of msg.readings) {
+      const t = this.o.engine.onReading(r, now);
+      if (t.length > 0) this.handle(t);
+    }
+  }
+
+  onGatewayStatus(status: StatusMessage): void {
+    const t = this.o.engine.onGatewayStatus(status.gateway, status.state === 'online', Date.now());
+    if (t.length > 0) this.handle(t);
+  }
+
+  private tick(): void {
+    const r = this.o.engine.tick(Date.now());
+    if (r.transitions.length > 0) this.handle(r.transitions);
+    for (const x of r.escalations) {
+      this.o.journal.recordEscalation(x);
+      this.o.log.warn({ alarm: x.event.id, unackedForS: Math.round(x.unackedForMs / 1000) }, 'critical alarm unacknowledged: escalated to commanders');
+      this.announcer?.escalation({ alarm: x.event, ts: x.ts, unackedForMs: x.unackedForMs });
+    }
+    for (const f of r.floods) {
+      this.o.journal.recordFlood(f);
+      this.o.log.warn({ area: f.area, type: f.type, count: f.count }, f.type === 'flood-start' ? 'alarm flood' : 'alarm flood over');
+      this.announcer?.flood({ type: f.type, area: f.area, ts: f.ts, count: f.count, startedAt: f.startedAt, peak: f.peak });
+    }
+  }
+
+  private handle(transitions: readonly AlarmTransition[]): void {
+    for (const t of transitions) {
+      this.o.journal.record(t);
+      this.announcer?.alarm(t.event);
+    }
+  }
+
+  active(): AlarmEvent[] {
+    return this.o.engine.active();
+  }
+
+  ack(who: Identity, req: AlarmAckRequest): ActionOutcome {
+    return this.act('alarm-ack', who, req.id, req.comment ?? '', () => this.o.engine.ack(req.id, who.user, req.comment, Date.now()));
+  }
+
+  shelve(who: Identity, req: AlarmShelveRequest): ActionOutcome {
+    return this.act('alarm-shelve', who, req.id, `${req.minutes} min: ${req.reason}`, () => this.o.engine.shelve(req.id, who.user, req.minutes, req.reason, Date.now()));
+  }
+
+  /** Runs an operator action, journals and announces its transitions, and audits it either way. */
+  private act(action: string, who: Identity, alarmId: string, detail: string, run: () => ActionResult): ActionOutcome {
+    const r = run();
+    this.o.audit.record({ action, user: who.user, target: alarmId, ok: r.ok, detail: r.ok ? detail : `${detail} — refused: ${r.error}` });
+    if (!r.ok) return { ok: false, error: r.error, code: r.code };
+    this.handle(r.transitions);
+    return { ok: true };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.o.journal.drain();
+    this.o.journal.close();
+  }
+}

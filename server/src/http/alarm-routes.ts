@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAlarmId, isTagId, validateAlarmAckBody, validateAlarmShelveBody } from '@park/protocol';
+import type { AlarmService, ActionOutcome } from '../alarm-service/alarm-service.js';
+import type { AlarmJournal } from '../alarm-service/alarm-journal.js';
+import { identityOf, requirePermission, type AuthContext } from './auth-routes.js';
+
+export const JOURNAL_DEFAULT_LIMIT = 500;
+export const JOURNAL_MAX_LIMIT = 5000;
+const DAY_MS = 86_400_000;
+
+const STATUS_OF: Record<string, number> = { invalid: 400, 'unknown-alarm': 404, refused: 409 };
+
+function send(reply: FastifyReply, r: ActionOutcome): FastifyReply {
+  if (r.ok) return reply.send({ ok: true });
+  return reply.code('code' in r ? (STATUS_OF[r.code] ?? 409) : 409).send({ ok: false, error: r.error });
+}
+
+export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext; alarms: AlarmService; journal: AlarmJournal }): void {
+  app.get('/api/alarms', { preHandler: requirePermission(d.auth, 'view') }, async () => d.alarms.active());
+
+  app.get('/api/alarms/journal', { preHandler: requirePermission(d.auth, 'view') }, async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const str = (k: string): string | undefined => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+    const now = Date.now();
+    const toMs = str('to') !== undefined ? Date.parse(str('to') as string) : now;
+    const fromMs = str('from') !== undefined ? Date.parse(str('from') as string) : toMs - DAY_MS;
+    if (!Number.isFinite(toMs)) return reply.code(400).send({ error: 'to: not an ISO 8601 time' });
+    if (!Number.isFinite(fromMs)) return reply.code(400).send({ error: 'from: not an ISO 8601 time' });
+    if (fromMs >= toMs) return reply.code(400).send({ error: 'from: must be before to' });
+    const tag = str('tag');
+    if (tag !== undefined && !isTagId(tag)) return reply.code(400).send({ error: `tag: ${JSON.stringify(String(tag).slice(0, 140))} is not a tag id` });
+    const area = str('area');
+    if (area !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(area)) return reply.code(400).send({ error: 'area: not a site id' });
+    const user = str('user');
+    if (user !== undefined && user.length > 64) return reply.code(400).send({ error: 'user: at most 64 characters' });
+    let limit = JOURNAL_DEFAULT_LIMIT;
+    if (q['limit'] !== undefined) {
+      limit = Number(q['limit']);
+      if (!Number.isInteger(limit) || limit < 1 || limit > JOURNAL_MAX_LIMIT) return reply.code(400).send({ error: `limit: a whole number from 1 to ${JOURNAL_MAX_LIMIT}` });
+    }
+    return d.journal.search({ fromMs, toMs, limit, ...(tag !== undefined ? { tagId: tag } : {}), ...(area !== undefined ? { area } : {}), ...(user !== undefined ? { user } : {}) });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/alarms/:id/ack', { preHandler: requirePermission(d.auth, 'ack') }, async (req, reply) => {
+    if (!isAlarmId(req.params.id)) return reply.code(400).send({ ok: false, error: 'not an alarm id' });
+    const body = validateAlarmAckBody(req.body ?? {});
+    if (!body.ok) return reply.code(400).send({ ok: false, error: body.reason });
+    return send(reply, d.alarms.ack(identityOf(req), { id: req.params.id, ...(body.value.comment !== undefined ? { comment: body.value.comment } : {}) }));
+  });
+
+  app.post<{ Params: { id: string } }>('/api/alarms/:id/shelve', { preHandler: requirePermission(d.auth, 'shelve') }, async (req, reply) => {
+    if (!isAlarmId(req.params.id)) return reply.code(400).send({ ok: false, error: 'not an alarm id' });
+    const body = validateAlarmShelveBody(req.body);
+    if (!body.ok) return reply.code(400).send({ ok: false, error: body.reason });
+    return send(reply, d.alarms.shelve(identityOf(req), { id: req.params.id, minutes: body.value.minutes, reason: body.value.reason }));
+  });
+}

@@ -1,4 +1,4 @@
-import type { CatalogueTag, MetaMessage } from '@park/protocol';
+import type { CatalogueTag, MetaMessage, ParkSummary } from '@park/protocol';
 import type { ParkConfig } from '@park/protocol/config';
 
 /**
@@ -9,8 +9,15 @@ import type { ParkConfig } from '@park/protocol/config';
  */
 export class Catalogue {
   private readonly tags = new Map<string, CatalogueTag>();
+  readonly park: ParkSummary;
 
   constructor(park: ParkConfig) {
+    this.park = {
+      id: park.park.id,
+      name: park.park.name,
+      timezone: park.park.timezone,
+      sites: park.sites.map((s) => ({ id: s.id, name: s.name, hazardSources: s.hazardSources.map((h) => ({ id: h.id, name: h.name })) })),
+    };
     for (const site of park.sites) {
       for (const device of site.devices) {
         for (const tag of device.tags) {

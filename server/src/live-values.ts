@@ -1,9 +1,6 @@
-import type { DataMessage, Reading } from '@park/protocol';
+import type { DataMessage, LiveReading } from '@park/protocol';
 
-export interface LiveValue extends Reading {
-  /** When the server received it (server clock): shows how fresh the source time really is. */
-  receivedAt: number;
-}
+export type LiveValue = LiveReading;
 
 /**
  * The latest reading of every tag, and which changed since the last
@@ -40,12 +37,12 @@ export class LiveValues {
     return [...this.values.values()].map((v) => ({ ...v }));
   }
 
-  /** Readings (without server fields) changed since the previous call. */
-  takeChanged(): Reading[] {
-    const out: Reading[] = [];
+  /** Readings changed since the previous call (copies: the table keeps changing). */
+  takeChanged(): LiveReading[] {
+    const out: LiveReading[] = [];
     for (const id of this.changed) {
       const v = this.values.get(id);
-      if (v) out.push(v.err !== undefined ? { id: v.id, ts: v.ts, v: v.v, q: v.q, err: v.err } : { id: v.id, ts: v.ts, v: v.v, q: v.q });
+      if (v) out.push({ ...v });
     }
     this.changed.clear();
     return out;

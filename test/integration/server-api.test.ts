@@ -89,6 +89,8 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
     const snap = await snapshot;
     expect(snap.tags.length).toBeGreaterThan(0);
     expect(snap.alarms).toEqual([]);
+    expect(snap.park.sites.map((s) => s.id)).toEqual(['a', 'b']);
+    expect(snap.park.sites[0]?.hazardSources[0]?.name.zh).toBe('液氯储罐区');
 
     const values: ValuesEvent[] = [];
     s.on('values', (v) => values.push(v));
@@ -100,7 +102,7 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
       await gateway.publishAsync(dataTopic('park/v1', 'gw-b'), encodeDataMessage({ gateway: 'gw-b', seq: 100 + i, readings: [{ id: 'b.hs03.gd01', ts: t0 + i * 1000, v: 2 + i, q: 'good' }] }), { qos: 1 });
     }
     expect((await gatewayEvent).state).toBe('online');
-    await expect.poll(() => values.flatMap((v) => v.readings).find((r) => r.id === 'b.hs03.gd01' && r.v === 6)).toBeTruthy();
+    await expect.poll(() => values.flatMap((v) => v.readings).find((r) => r.id === 'b.hs03.gd01' && r.v === 6)).toMatchObject({ receivedAt: expect.any(Number) });
 
     const liveRes = await fetch(`${park.url}/api/values`, { headers: { cookie: viewerCookie } });
     const live = (await liveRes.json()) as { id: string; v: number; ts: number; receivedAt: number }[];
@@ -140,6 +142,15 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
     operator.connect();
     const bad = await operator.emitWithAck('alarm:shelve', { id: 'a.hs01.t101.level:hh', minutes: 0, reason: 'x' });
     expect(bad.ok).toBe(false);
+  });
+
+  it('lists the hazard sources with their tags', async () => {
+    const list = (await (await fetch(`${park.url}/api/hazard-sources`, { headers: { cookie: viewerCookie } })).json()) as { id: string; site: string; tags: string[] }[];
+    expect(list.map((h) => h.id)).toEqual(['hs01', 'hs02', 'hs03', 'hs04']);
+    const one = (await (await fetch(`${park.url}/api/hazard-sources/hs01`, { headers: { cookie: viewerCookie } })).json()) as { site: string; tags: string[] };
+    expect(one.site).toBe('a');
+    expect(one.tags).toContain('a.hs01.t101.level');
+    expect((await fetch(`${park.url}/api/hazard-sources/nope`, { headers: { cookie: viewerCookie } })).status).toBe(404);
   });
 
   it('publishes Prometheus metrics', async () => {

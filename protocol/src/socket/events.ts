@@ -37,13 +37,29 @@ export interface GatewayStatusEvent extends StatusMessage {
   receivedAt: number;
 }
 
+/** A reading as the server holds it: with when it arrived, so a display can tell fresh from stale. */
+export interface LiveReading extends Reading {
+  /** When the server received it (server clock, ms). */
+  receivedAt: number;
+}
+
+/** The park's structure for grouping and naming: sites and their hazard sources. */
+export interface ParkSummary {
+  id: string;
+  name: { zh: string; en: string };
+  /** IANA time zone of the park. */
+  timezone: string;
+  sites: { id: string; name: { zh: string; en: string }; hazardSources: { id: string; name: { zh: string; en: string } }[] }[];
+}
+
 /** Everything a display needs to start. */
 export interface Snapshot {
   /** When the server built the snapshot. */
   ts: number;
+  park: ParkSummary;
   tags: CatalogueTag[];
   /** The latest reading of each tag that has one. */
-  values: Reading[];
+  values: LiveReading[];
   /** Alarms not in `normal` state. */
   alarms: AlarmEvent[];
   gateways: GatewayStatusEvent[];
@@ -53,7 +69,7 @@ export interface Snapshot {
 export interface ValuesEvent {
   /** When the server sent the batch. */
   ts: number;
-  readings: Reading[];
+  readings: LiveReading[];
 }
 
 /** `alarm:ack` request; acknowledges the alarm `id`. */

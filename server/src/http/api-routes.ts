@@ -58,6 +58,18 @@ export function registerApiRoutes(app: FastifyInstance, d: ApiDeps): void {
   app.get('/api/tags', view, async () => d.catalogue.list());
   app.get('/api/values', view, async () => d.live.all());
   app.get('/api/gateways', view, async () => d.gateways.list());
+  app.get('/api/park', view, async () => d.catalogue.park);
+
+  // The major-hazard register (GB 18218 grading, inventories) extends these.
+  const hazardSources = (): { id: string; site: string; name: { zh: string; en: string }; tags: string[] }[] =>
+    d.catalogue.park.sites.flatMap((s) =>
+      s.hazardSources.map((h) => ({ id: h.id, site: s.id, name: h.name, tags: d.catalogue.list().filter((t) => t.hazardSource === h.id).map((t) => t.id) })),
+    );
+  app.get('/api/hazard-sources', view, async () => hazardSources());
+  app.get<{ Params: { id: string } }>('/api/hazard-sources/:id', view, async (req, reply) => {
+    const h = hazardSources().find((x) => x.id === req.params.id);
+    return h ?? reply.code(404).send({ error: `no hazard source "${String(req.params.id).slice(0, 64)}"` });
+  });
 
   app.get('/api/history', view, async (req, reply) => {
     const parsed = parseHistoryQuery(req.query as Record<string, unknown>);

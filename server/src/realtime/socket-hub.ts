@@ -61,7 +61,7 @@ export class SocketHub {
       next();
     });
     this.io.on('connection', (socket) => {
-      socket.emit('snapshot', { ts: Date.now(), tags: d.catalogue.list(), values: d.live.all().map(({ receivedAt: _r, ...reading }) => reading), alarms: d.alarms.active(), gateways: d.gateways.list() });
+      socket.emit('snapshot', { ts: Date.now(), park: d.catalogue.park, tags: d.catalogue.list(), values: d.live.all(), alarms: d.alarms.active(), gateways: d.gateways.list() });
       socket.on('alarm:ack', (raw, callback) => {
         if (typeof callback !== 'function') return;
         const who = socket.data.identity;

@@ -52,8 +52,9 @@ describe('Socket.IO and REST types', () => {
   it('type what the server sends', () => {
     const snapshot: Snapshot = {
       ts: NOW,
+      park: { id: 'p', name: { zh: '园区', en: 'Park' }, timezone: 'Asia/Shanghai', sites: [{ id: 'a', name: { zh: '甲', en: 'A' }, hazardSources: [] }] },
       tags: [{ gateway: 'gw-a', id: 'a.hs01.t101.level', device: 'd', kind: 'analog', unit: 'm', description: '', source: 's' }],
-      values: [{ id: 'a.hs01.t101.level', ts: NOW, v: 9.2, q: 'good' }],
+      values: [{ id: 'a.hs01.t101.level', ts: NOW, v: 9.2, q: 'good', receivedAt: NOW + 40 }],
       alarms: [alarm],
       gateways: [{ gateway: 'gw-a', state: 'online', ts: NOW, version: '0.1.0', devices: { d: 'connected' }, receivedAt: NOW }],
     };

@@ -1,5 +1,24 @@
 import { InfluxDB, escape } from 'influx';
 import type { InfluxTarget } from './influx-url.js';
+import { readingLines } from './line-protocol.js';
+
+/**
+ * A write InfluxDB answered with an error. `permanent` when retrying cannot
+ * help (4xx: unparsable points, a field type conflict, a series limit); the
+ * points are then refused and must be counted, not retried forever.
+ */
+export class InfluxWriteError extends Error {
+  override name = 'InfluxWriteError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && !/database not found|retention policy not found/.test(this.message);
+  }
+}
 
 /**
  * The project's InfluxDB 1.x module: database set-up and the `reading`
@@ -69,8 +88,16 @@ export class InfluxStore {
   readonly database: string;
   private readonly client: InfluxDB;
 
+  private readonly writeUrl: string;
+  private readonly authHeader: string | undefined;
+  private readonly requestTimeoutMs: number;
+
   constructor(target: InfluxTarget, options: { requestTimeoutMs?: number } = {}) {
     this.database = target.database;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    this.writeUrl = `${target.protocol}://${host}:${target.port}/write?db=${encodeURIComponent(target.database)}&rp=${RAW_POLICY}&precision=ms`;
+    this.authHeader = target.username !== undefined ? `Basic ${Buffer.from(`${target.username}:${target.password ?? ''}`).toString('base64')}` : undefined;
     this.client = new InfluxDB({
       protocol: target.protocol,
       host: target.host,
@@ -124,17 +151,24 @@ export class InfluxStore {
     }
   }
 
+  /** Writes readings as line protocol to the raw policy; throws InfluxWriteError when InfluxDB refuses. */
   async writeReadings(readings: readonly StoredReading[]): Promise<void> {
     if (readings.length === 0) return;
-    await this.client.writePoints(
-      readings.map((r) => ({
-        measurement: 'reading',
-        tags: readingTags(r),
-        fields: { v: r.v, q: r.q },
-        timestamp: r.ts,
-      })),
-      { precision: 'ms', database: this.database, retentionPolicy: RAW_POLICY },
-    );
+    const res = await fetch(this.writeUrl, {
+      method: 'POST',
+      body: readingLines(readings),
+      headers: this.authHeader ? { authorization: this.authHeader } : {},
+      signal: AbortSignal.timeout(this.requestTimeoutMs),
+    });
+    if (res.status === 204) return;
+    const text = await res.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new InfluxWriteError(`InfluxDB refused the write (${res.status}): ${message.slice(0, 300)}`, res.status);
   }
 
   async writeAudit(entries: readonly AuditEntry[]): Promise<void> {
@@ -198,10 +232,3 @@ export class InfluxStore {
   }
 }
 
-/** Line protocol has no empty tag values: an unknown place is left out. */
-function readingTags(r: StoredReading): Record<string, string> {
-  const tags: Record<string, string> = { id: r.id };
-  if (r.source) tags['source'] = r.source;
-  if (r.site) tags['site'] = r.site;
-  return tags;
-}

@@ -2,7 +2,7 @@ import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qua
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
-import type { InfluxStore, RetentionSettings, StoredReading } from '../influx/influx-store.js';
+import { InfluxWriteError, type InfluxStore, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
 import { RejectLog } from './reject-log.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -21,6 +21,8 @@ export interface IngestOptions {
   log: Logger;
   /** Flush when this many readings wait… */
   batchSize?: number;
+  /** Batches written at the same time. */
+  parallelWrites?: number;
   /** …or when the oldest has waited this long. */
   flushIntervalMs?: number;
   /** Folder for the disk spool of the write queue. */
@@ -43,6 +45,8 @@ export interface IngestCounters {
   rejected: Partial<Record<RejectCode | 'topic', number>>;
   seqGaps: number;
   seqDuplicates: number;
+  /** Readings InfluxDB refused for good (unparsable, field type conflict, series limit). */
+  refused: number;
 }
 
 interface TagPlace {
@@ -54,7 +58,7 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
 export class Ingest {
-  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0 };
+  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0 };
   private readonly places = new Map<string, TagPlace>();
   private readonly lastSeq = new Map<string, number>();
   private readonly queue: WriteQueue;
@@ -66,6 +70,9 @@ export class Ingest {
   /** False until database, retention policies and rollup exist (again, after InfluxDB lost them). */
   private schemaReady = false;
   private readonly rejects: RejectLog;
+  private readonly refusals: RejectLog;
+  private lastRefusal: string | undefined;
+  private readonly parallelWrites: number;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
 
@@ -74,6 +81,8 @@ export class Ingest {
     this.flushIntervalMs = o.flushIntervalMs ?? 100;
     this.queue = new WriteQueue({ dir: o.spoolDir, memoryLimit: o.memoryLimit ?? 200_000, maxSpoolBytes: o.maxSpoolBytes ?? 2 * 1024 ** 3 });
     this.rejects = new RejectLog(o.log);
+    this.refusals = new RejectLog(o.log, 'InfluxDB refused readings');
+    this.parallelWrites = o.parallelWrites ?? 2;
     for (const site of o.park.sites) {
       for (const device of site.devices) {
         for (const tag of device.tags) this.places.set(tag.id, { source: tag.hazardSource ?? '', site: site.id });
@@ -170,15 +179,32 @@ export class Ingest {
   }
 
   /** Writes queued readings in batches until the queue is empty or a write fails. */
+  /**
+   * Writes queued readings until the queue is empty or a write fails.
+   * `parallelWrites` batches go out at once: InfluxDB takes them faster in
+   * parallel than one after another. If any fails for a reason that may pass
+   * (InfluxDB away, slow, 5xx), the whole group is given back and retried;
+   * batches that did succeed are simply overwritten, readings being
+   * idempotent. Points InfluxDB refuses for good (4xx) are counted and
+   * logged, never retried forever.
+   */
   private async flush(): Promise<void> {
     while (this.queue.size() > 0) {
-      const batch = this.queue.take(this.batchSize);
+      const group = this.queue.take(this.batchSize * this.parallelWrites);
+      const batches: StoredReading[][] = [];
+      for (let i = 0; i < group.length; i += this.batchSize) batches.push(group.slice(i, i + this.batchSize));
       try {
         if (!this.schemaReady) {
           await this.o.store.ensureSchema(this.o.retention);
           this.schemaReady = true;
         }
-        await this.o.store.writeReadings(batch);
+        const results = await Promise.allSettled(batches.map((b) => this.o.store.writeReadings(b)));
+        const transient = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof InfluxWriteError && r.reason.permanent));
+        if (transient) throw transient.reason;
+        results.forEach((r, i) => {
+          if (r.status === 'rejected') this.refuse(batches[i] ?? [], r.reason as InfluxWriteError);
+          else this.counters.written += batches[i]?.length ?? 0;
+        });
       } catch (err) {
         this.queue.giveBack();
         this.counters.writeErrors++;
@@ -191,11 +217,20 @@ export class Ingest {
         return;
       }
       this.queue.commit();
-      this.counters.written += batch.length;
       if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.size() }, 'InfluxDB writes resumed');
       this.lastWriteError = undefined;
       this.retryMs = 0;
     }
+  }
+
+  /** InfluxDB refused (part of) a batch for good: count what it dropped and say why. */
+  private refuse(batch: readonly StoredReading[], err: InfluxWriteError): void {
+    // A partial write says how many points it dropped; the rest were stored.
+    const dropped = Number(/dropped=(\d+)/.exec(err.message)?.[1] ?? batch.length);
+    this.counters.refused += dropped;
+    this.counters.written += batch.length - dropped;
+    this.lastRefusal = err.message;
+    this.refusals.note('influxdb', 'refused', err.message);
   }
 
   /** Readings accepted but not yet in InfluxDB. */
@@ -222,6 +257,7 @@ export class Ingest {
   health(): ComponentHealth {
     const backlog = this.queue.size();
     if (this.lastWriteError !== undefined) return { status: 'degraded', detail: `InfluxDB writes failing (${this.lastWriteError}); ${backlog} readings queued` };
+    if (this.counters.refused > 0) return { status: 'degraded', detail: `InfluxDB refused ${this.counters.refused} readings (latest: ${this.lastRefusal ?? ''}); ${backlog} queued` };
     return { status: 'ok', detail: `${this.counters.written} readings written, ${backlog} queued, ${Object.values(this.counters.rejected).reduce((a, b) => a + (b ?? 0), 0)} messages rejected` };
   }
 

@@ -9,6 +9,7 @@ export class RejectLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
   constructor(
     private readonly log: Logger,
+    private readonly message = 'message rejected',
     private readonly intervalMs = 10_000,
   ) {}
 
@@ -21,6 +22,6 @@ export class RejectLog {
     }
     const suppressed = entry?.suppressed ?? 0;
     this.last.set(key, { at: now, suppressed: 0 });
-    this.log.warn({ gateway, code, reason, suppressedSinceLast: suppressed }, 'message rejected');
+    this.log.warn({ gateway, code, reason, suppressedSinceLast: suppressed }, this.message);
   }
 }

@@ -106,6 +106,25 @@ export const serverConfigSchema = z.strictObject({
       level: z.enum(LOG_LEVELS).default('info'),
     })
     .prefault({}),
+  alarms: z
+    .strictObject({
+      escalation: z
+        .strictObject({
+          /** An unacknowledged critical alarm escalates after this long. */
+          afterSeconds: z.number().int().min(1).max(3600).default(60),
+          /** POSTed a JSON escalation (e.g. an SMS or voice gateway), retried with back-off. */
+          webhook: z
+            .strictObject({
+              url: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+              timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+              retries: z.number().int().min(0).max(20).default(5),
+              headers: z.record(z.string(), z.string()).default({}),
+            })
+            .optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       /** A session ends after this long without use: one shift. */

@@ -25,7 +25,7 @@ import { Catalogue } from './catalogue.js';
 import { LiveValues } from './live-values.js';
 import { Gateways } from './gateways.js';
 import { AuditLog } from './audit/audit-log.js';
-import { UserDirectory } from './auth/users.js';
+import { DemoPasswordError, UserDirectory } from './auth/users.js';
 import { SessionStore } from './auth/sessions.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { registerAuthRoutes, type AuthContext } from './http/auth-routes.js';
@@ -36,6 +36,7 @@ import { AlarmEngine, AlarmRuleError } from './alarms/engine.js';
 import { rulesFromPark } from './alarms/rules.js';
 import { AlarmJournal } from './alarm-service/alarm-journal.js';
 import { AlarmService } from './alarm-service/alarm-service.js';
+import { EscalationNotifier } from './alarm-service/escalation-notifier.js';
 import { registerAlarmRoutes } from './http/alarm-routes.js';
 
 export interface RunningServer {
@@ -118,7 +119,13 @@ async function start(
     await audit.drain();
     audit.close();
   } });
-  const users = await UserDirectory.create({ users: config.auth.users, tokens: config.auth.tokens, demo: config.demo });
+  let users: UserDirectory;
+  try {
+    users = await UserDirectory.create({ users: config.auth.users, tokens: config.auth.tokens, demo: config.demo });
+  } catch (err) {
+    if (err instanceof DemoPasswordError) throw new ServerStartError(err.message);
+    throw err;
+  }
   if (users.count() === 0) log.warn('no users configured (auth.users) and demo is off: nobody can log in');
   const sessionTtlMs = config.auth.sessionHours * 3600_000;
   const auth: AuthContext = { users, sessions: new SessionStore(sessionTtlMs), throttle: new LoginThrottle(), audit, sessionTtlMs, secureCookies: config.auth.secureCookies };
@@ -128,14 +135,25 @@ async function start(
   const gateways = new Gateways();
   let engine: AlarmEngine;
   try {
-    engine = new AlarmEngine(rulesFromPark(config.parkModel));
+    engine = new AlarmEngine(rulesFromPark(config.parkModel), { escalateAfterMs: config.alarms.escalation.afterSeconds * 1000 });
   } catch (err) {
     if (err instanceof AlarmRuleError) throw new ServerStartError(`alarm rules from ${config.parkFile} are inconsistent:\n${err.problems.join('\n')}`);
     throw err;
   }
   const areaOf = new Map(engine.rules().map((r) => [r.id, r.area]));
   const journal = new AlarmJournal(store, log.child({ part: 'alarm-journal' }), (id) => areaOf.get(id) ?? '');
-  const alarms = new AlarmService({ engine, journal, audit, log: log.child({ part: 'alarms' }), restoreWindowMs: config.influx.retention.eventDays * 86_400_000 });
+  const webhook = config.alarms.escalation.webhook;
+  const notifier = webhook
+    ? new EscalationNotifier(webhook, { id: config.parkModel.park.id, name: config.parkModel.park.name }, (a) => journal.recordEscalationAttempt(a), log.child({ part: 'escalation' }))
+    : undefined;
+  const alarms = new AlarmService({
+    engine,
+    journal,
+    audit,
+    log: log.child({ part: 'alarms' }),
+    restoreWindowMs: config.influx.retention.eventDays * 86_400_000,
+    ...(notifier ? { notifier } : {}),
+  });
   let hub: SocketHub | undefined;
 
   // Ingest (consumer) before the MQTT client (producer).
@@ -181,6 +199,12 @@ async function start(
   client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
   client.on('message', (topic, payload) => ingest.onMessage(root, topic, payload));
   health.register('mqtt', () => (client.connected ? { status: 'ok', detail: mqttUrl } : { status: 'down', detail: `not connected to ${mqttUrl}` }), { critical: true });
+  health.register('gateways', () => {
+    const list = gateways.list();
+    const offline = list.filter((g) => g.state !== 'online').map((g) => g.gateway);
+    if (list.length === 0) return { status: 'ok', detail: 'no gateway has reported yet' };
+    return offline.length > 0 ? { status: 'degraded', detail: `offline: ${offline.join(', ')}` } : { status: 'ok', detail: `${list.length} online` };
+  });
   if (broker) {
     const b = broker;
     health.register('broker', () => ({ status: 'ok', detail: `embedded at ${b.url}, ${b.connectedClients()} clients` }));
@@ -192,7 +216,7 @@ async function start(
   registerApiRoutes(app, { auth, catalogue, live, gateways, store });
   registerAlarmRoutes(app, { auth, alarms, journal });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
-  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, log: log.child({ part: 'socket' }) });
+  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, alarmSite: (id) => areaOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;
   alarms.announceTo(h);
   stack.push({

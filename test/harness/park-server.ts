@@ -33,6 +33,8 @@ export interface ParkServerOptions {
   broker?: TestBroker;
   /** Extra `mqtt` options of the server config, e.g. `{ sharedGroup: 'g', clientId: 's1' }`. */
   mqtt?: Record<string, unknown>;
+  /** Other top-level sections of the server config, e.g. `{ alarms: { escalation: { afterSeconds: 1 } } }`. */
+  config?: Record<string, unknown>;
 }
 
 export async function startParkServer(options: ParkServerOptions = {}): Promise<TestParkServer> {
@@ -52,6 +54,7 @@ export async function startParkServer(options: ParkServerOptions = {}): Promise<
         mqtt: { url: broker.url, ...options.mqtt },
         influx: { url: influxd.databaseUrl(options.database ?? 'park') },
         log: { level: process.env['TEST_LOG_LEVEL'] ?? 'silent' },
+        ...options.config,
       },
       'test server config',
       REPO_ROOT,

@@ -5,6 +5,7 @@ import { EVENTS_POLICY, type InfluxStore } from '../influx/influx-store.js';
 import { RetryingWriter } from '../influx/retrying-writer.js';
 import type { AlarmEscalation, AlarmTransition, RestoreEvent } from '../alarms/engine.js';
 import type { FloodEvent } from '../alarms/flood.js';
+import type { EscalationAttempt } from './escalation-notifier.js';
 
 /**
  * The alarm journal in InfluxDB (retention policy `events`): one point per
@@ -61,6 +62,10 @@ export class AlarmJournal {
 
   recordEscalation(x: AlarmEscalation): void {
     this.writer.push({ measurement: 'alarm_escalation', tags: { alarmId: x.event.id }, fields: { annunciatedAt: x.annunciatedAt, unackedForMs: x.unackedForMs, priority: x.event.priority }, ts: x.ts });
+  }
+
+  recordEscalationAttempt(a: EscalationAttempt): void {
+    this.writer.push({ measurement: 'alarm_escalation_attempt', tags: { alarmId: a.alarmId }, fields: { attempt: a.attempt, ok: a.ok, status: a.status, error: a.error }, ts: a.ts });
   }
 
   recordFlood(f: FloodEvent): void {

@@ -4,6 +4,7 @@ import type { ActionErrorCode, AlarmEngine, AlarmTransition, ActionResult } from
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Identity } from '../http/auth-routes.js';
 import type { AlarmJournal } from './alarm-journal.js';
+import type { EscalationNotifier } from './escalation-notifier.js';
 
 /**
  * Puts the pure alarm engine to work: readings and gateway states in, a
@@ -31,6 +32,8 @@ export interface AlarmServiceOptions {
   log: Logger;
   /** How far back the journal is read to rebuild active alarms at start. */
   restoreWindowMs: number;
+  /** Pages commanders outside the display (webhook), when configured. */
+  notifier?: EscalationNotifier;
   tickMs?: number;
 }
 
@@ -83,7 +86,9 @@ export class AlarmService {
     for (const x of r.escalations) {
       this.o.journal.recordEscalation(x);
       this.o.log.warn({ alarm: x.event.id, unackedForS: Math.round(x.unackedForMs / 1000) }, 'critical alarm unacknowledged: escalated to commanders');
-      this.announcer?.escalation({ alarm: x.event, ts: x.ts, unackedForMs: x.unackedForMs });
+      const event = { alarm: x.event, ts: x.ts, unackedForMs: x.unackedForMs };
+      this.announcer?.escalation(event);
+      this.o.notifier?.notify(event);
     }
     for (const f of r.floods) {
       this.o.journal.recordFlood(f);
@@ -114,7 +119,8 @@ export class AlarmService {
   /** Runs an operator action, journals and announces its transitions, and audits it either way. */
   private act(action: string, who: Identity, alarmId: string, detail: string, run: () => ActionResult): ActionOutcome {
     const r = run();
-    this.o.audit.record({ action, user: who.user, target: alarmId, ok: r.ok, detail: r.ok ? detail : `${detail} — refused: ${r.error}` });
+    const from = who.address ? ` (from ${who.address})` : '';
+    this.o.audit.record({ action, user: who.user, target: alarmId, ok: r.ok, detail: r.ok ? `${detail}${from}` : `${detail}${from} — refused: ${r.error}` });
     if (!r.ok) return { ok: false, error: r.error, code: r.code };
     this.handle(r.transitions);
     return { ok: true };
@@ -122,6 +128,7 @@ export class AlarmService {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.o.notifier?.stop();
     await this.o.journal.drain();
     this.o.journal.close();
   }

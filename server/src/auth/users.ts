@@ -25,6 +25,14 @@ export class UserDirectory {
 
   static async create(o: { users: readonly UserRecord[]; tokens: readonly TokenRecord[]; demo: boolean }): Promise<UserDirectory> {
     const dir = new UserDirectory();
+    if (!o.demo) {
+      // A demo password on a real park is an open door: refuse to start.
+      for (const u of o.users) {
+        for (const guess of new Set([`demo-${u.username}`, `demo-${u.role}`])) {
+          if (await verifyPassword(guess, u.passwordHash)) throw new DemoPasswordError(u.username);
+        }
+      }
+    }
     if (o.demo) {
       for (const name of DEMO_USERNAMES) dir.users.set(name, { username: name, role: name, passwordHash: await hashPassword(`demo-${name}`) });
     }
@@ -48,5 +56,12 @@ export class UserDirectory {
 
   count(): number {
     return this.users.size;
+  }
+}
+
+export class DemoPasswordError extends Error {
+  override name = 'DemoPasswordError';
+  constructor(readonly username: string) {
+    super(`user "${username}" has a demo password: set a real one (npm run server -- hash-password) before starting without demo mode`);
   }
 }

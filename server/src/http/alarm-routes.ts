@@ -48,6 +48,23 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
     return send(reply, d.alarms.ack(identityOf(req), { id: req.params.id, ...(body.value.comment !== undefined ? { comment: body.value.comment } : {}) }));
   });
 
+  // Acknowledge a page of alarms at once; each gets its own result (and audit entry).
+  app.post('/api/alarms/ack', { preHandler: requirePermission(d.auth, 'ack') }, async (req, reply) => {
+    const body = req.body as { ids?: unknown; comment?: unknown } | undefined;
+    const ids = body?.ids;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500) return reply.code(400).send({ ok: false, error: 'ids: a list of 1 to 500 alarm ids' });
+    const bad = ids.find((id) => !isAlarmId(id));
+    if (bad !== undefined) return reply.code(400).send({ ok: false, error: `ids: ${JSON.stringify(String(bad).slice(0, 200))} is not an alarm id` });
+    const comment = validateAlarmAckBody(body?.comment === undefined ? {} : { comment: body.comment });
+    if (!comment.ok) return reply.code(400).send({ ok: false, error: comment.reason });
+    const who = identityOf(req);
+    const results = (ids as string[]).map((id) => {
+      const r = d.alarms.ack(who, { id, ...(comment.value.comment !== undefined ? { comment: comment.value.comment } : {}) });
+      return r.ok ? { id, ok: true } : { id, ok: false, error: r.error };
+    });
+    return { ok: results.every((r) => r.ok), results };
+  });
+
   app.post<{ Params: { id: string } }>('/api/alarms/:id/shelve', { preHandler: requirePermission(d.auth, 'shelve') }, async (req, reply) => {
     if (!isAlarmId(req.params.id)) return reply.code(400).send({ ok: false, error: 'not an alarm id' });
     const body = validateAlarmShelveBody(req.body);

@@ -21,6 +21,8 @@ export interface AuthContext {
 export interface Identity {
   user: string;
   role: Role;
+  /** Where the request came from, for the audit trail. */
+  address?: string;
 }
 
 /** Reads one cookie from a Cookie header without a dependency. */
@@ -55,7 +57,7 @@ export function requirePermission(ctx: AuthContext, permission: Permission) {
       await reply.code(403).send({ error: `role "${who.role}" may not ${permission}` });
       return;
     }
-    (req as FastifyRequest & { identity?: Identity }).identity = who;
+    (req as FastifyRequest & { identity?: Identity }).identity = { ...who, address: req.ip };
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type AlarmShelveRequest,
   type ClientToServerEvents,
   type GatewayStatusEvent,
+  type LiveReading,
   type ServerToClientEvents,
 } from '@park/protocol';
 import type { Logger } from '../log.js';
@@ -33,12 +34,22 @@ export interface SocketHubDeps {
   gateways: Gateways;
   alarms: AlarmActions;
   log: Logger;
+  /** The site (flood area) of an alarm, for per-site subscriptions. */
+  alarmSite: (alarmId: string) => string | undefined;
   /** How often changed values are pushed (coalesced per tag in between). */
   valuesIntervalMs?: number;
 }
 
+/** Every display that did not ask for particular sites. */
+const ALL_ROOM = 'all';
+/** Commanders (and admins): where escalations go. */
+const COMMANDERS_ROOM = 'commanders';
+const siteRoom = (site: string): string => `site:${site}`;
+
 interface SocketData {
   identity: Identity;
+  /** Sites this display subscribed to; undefined: all of the park. */
+  sites?: string[];
 }
 
 /**
@@ -57,11 +68,33 @@ export class SocketHub {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       const who = identify(d.auth, { cookie: socket.handshake.headers.cookie, authorization: typeof token === 'string' ? `Bearer ${token}` : undefined });
       if (!who) return next(new Error('not logged in'));
-      socket.data.identity = who;
+      socket.data.identity = { ...who, address: socket.handshake.address };
+      // A display may watch some sites only: `auth: { sites: ['a'] }`.
+      const sites = (socket.handshake.auth as { sites?: unknown } | undefined)?.sites;
+      if (sites !== undefined) {
+        const known = new Set(d.catalogue.park.sites.map((x) => x.id));
+        if (!Array.isArray(sites) || sites.length === 0 || !sites.every((x) => typeof x === 'string' && known.has(x))) {
+          return next(new Error(`sites: expected a list of site ids (${[...known].join(', ')})`));
+        }
+        socket.data.sites = sites as string[];
+      }
       next();
     });
     this.io.on('connection', (socket) => {
-      socket.emit('snapshot', { ts: Date.now(), park: d.catalogue.park, tags: d.catalogue.list(), values: d.live.all(), alarms: d.alarms.active(), gateways: d.gateways.list() });
+      const sites = socket.data.sites;
+      void socket.join(sites ? sites.map(siteRoom) : [ALL_ROOM]);
+      if (socket.data.identity.role === 'commander' || socket.data.identity.role === 'admin') void socket.join(COMMANDERS_ROOM);
+      const wanted = sites ? new Set(sites) : undefined;
+      const tags = d.catalogue.list().filter((t) => !wanted || (t.site !== undefined && wanted.has(t.site)));
+      const tagIds = new Set(tags.map((t) => t.id));
+      socket.emit('snapshot', {
+        ts: Date.now(),
+        park: d.catalogue.park,
+        tags,
+        values: d.live.all().filter((v) => !wanted || tagIds.has(v.id)),
+        alarms: d.alarms.active().filter((a) => !wanted || wanted.has(d.alarmSite(a.id) ?? '')),
+        gateways: d.gateways.list(),
+      });
       socket.on('alarm:ack', (raw, callback) => {
         if (typeof callback !== 'function') return;
         const who = socket.data.identity;
@@ -82,7 +115,20 @@ export class SocketHub {
 
   private pushValues(): void {
     const readings = this.d.live.takeChanged();
-    if (readings.length > 0 && this.io.engine.clientsCount > 0) this.io.emit('values', { ts: Date.now(), readings });
+    if (readings.length === 0 || this.io.engine.clientsCount === 0) return;
+    const ts = Date.now();
+    this.io.to(ALL_ROOM).emit('values', { ts, readings });
+    const rooms = this.io.sockets.adapter.rooms;
+    if (!this.d.catalogue.park.sites.some((s) => rooms.has(siteRoom(s.id)))) return;
+    const bySite = new Map<string, LiveReading[]>();
+    for (const r of readings) {
+      const site = this.d.catalogue.get(r.id)?.site;
+      if (site === undefined || !rooms.has(siteRoom(site))) continue;
+      let list = bySite.get(site);
+      if (!list) bySite.set(site, (list = []));
+      list.push(r);
+    }
+    for (const [site, list] of bySite) this.io.to(siteRoom(site)).emit('values', { ts, readings: list });
   }
 
   gateway(event: GatewayStatusEvent): void {
@@ -90,15 +136,17 @@ export class SocketHub {
   }
 
   alarm(event: AlarmEvent): void {
-    this.io.emit('alarm', event);
+    const site = this.d.alarmSite(event.id);
+    this.io.to(site ? [ALL_ROOM, siteRoom(site)] : ALL_ROOM).emit('alarm', event);
   }
 
+  /** To commanders only: operators already see the unacknowledged alarm itself. */
   escalation(event: AlarmEscalationEvent): void {
-    this.io.emit('escalation', event);
+    this.io.to(COMMANDERS_ROOM).emit('escalation', event);
   }
 
   flood(event: AlarmFloodEvent): void {
-    this.io.emit('flood', event);
+    this.io.to([ALL_ROOM, siteRoom(event.area)]).emit('flood', event);
   }
 
   clients(): number {

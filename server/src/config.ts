@@ -5,6 +5,7 @@ import { ConfigError, envOverrides, loadConfigFile, parseConfigText, parkSchema,
 import { existsSync, readFileSync } from 'node:fs';
 import { ROLES } from '@park/protocol';
 import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
+import { loadHazardRegister, type HazardRegister } from './hazards/register.js';
 
 /**
  * The server's configuration file (`npm run server -- --config FILE`).
@@ -106,6 +107,14 @@ export const serverConfigSchema = z.strictObject({
       level: z.enum(LOG_LEVELS).default('info'),
     })
     .prefault({}),
+  hazards: z
+    .strictObject({
+      /** The major-hazard register (GB 18218-2018): enterprises, units, inventories. Unset: no register. */
+      register: z.string().min(1).optional(),
+      /** The GB 18218-2018 substance data the register is graded with. */
+      catalogue: z.string().min(1).default('gb18218-2018.yaml'),
+    })
+    .prefault({}),
   alarms: z
     .strictObject({
       escalation: z
@@ -162,6 +171,8 @@ export interface ServerConfig extends Omit<ServerConfigFile, 'park' | 'web'> {
   parkFile: string;
   parkModel: ParkConfig;
   webDir: string;
+  /** The graded major-hazard register, when `hazards.register` names one. */
+  hazardRegister?: HazardRegister;
 }
 
 export const SERVER_ENV: readonly EnvBinding[] = [
@@ -193,6 +204,13 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
   // DATA_DIR is read relative to where the command runs, like any shell path.
   const dataDir = env['DATA_DIR'] ? path.resolve(env['DATA_DIR']) : path.resolve(dir, value.dataDir);
   const { park: _park, web, ...rest } = value;
+  const label = (p: string): string => {
+    const rel = path.relative(process.cwd(), p);
+    return rel && !rel.startsWith('..') ? rel : p;
+  };
+  const hazardRegister = value.hazards.register
+    ? loadHazardRegister(label(path.resolve(dir, value.hazards.register)), parkModel, label(path.resolve(dir, value.hazards.catalogue)))
+    : undefined;
   const tls = rest.mqtt.tls;
   if (tls) {
     for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
@@ -209,6 +227,7 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     parkFile,
     parkModel,
     webDir: web.dir ? path.resolve(dir, web.dir) : path.join(PACKAGE_ROOT, 'web', 'dist'),
+    ...(hazardRegister ? { hazardRegister } : {}),
   };
 }
 

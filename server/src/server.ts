@@ -38,6 +38,7 @@ import { AlarmJournal } from './alarm-service/alarm-journal.js';
 import { AlarmService } from './alarm-service/alarm-service.js';
 import { EscalationNotifier } from './alarm-service/escalation-notifier.js';
 import { registerAlarmRoutes } from './http/alarm-routes.js';
+import { registerHazardRoutes } from './hazards/hazard-routes.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -215,6 +216,7 @@ async function start(
   registerAuthRoutes(app, auth);
   registerApiRoutes(app, { auth, catalogue, live, gateways, store });
   registerAlarmRoutes(app, { auth, alarms, journal });
+  if (config.hazardRegister) registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
   hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, alarmSite: (id) => areaOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;

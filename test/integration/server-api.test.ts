@@ -153,6 +153,16 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
     expect((await fetch(`${park.url}/api/hazard-sources/nope`, { headers: { cookie: viewerCookie } })).status).toBe(404);
   });
 
+  it('serves the graded major-hazard register and its report', async () => {
+    const reg = (await (await fetch(`${park.url}/api/hazard-register`, { headers: { cookie: viewerCookie } })).json()) as { summary?: { id: string; level: number | null }[]; units?: { id: string }[] };
+    const text = JSON.stringify(reg);
+    for (const id of ['hs01', 'hs02', 'hs03', 'hs04']) expect(text).toContain(`"${id}"`);
+    const csv = await fetch(`${park.url}/api/hazard-register/hs01/report.csv`, { headers: { cookie: viewerCookie } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect((await fetch(`${park.url}/api/hazard-register/hs01/report.html`)).status).toBe(401);
+  });
+
   it('publishes Prometheus metrics', async () => {
     const text = await (await fetch(`${park.url}/metrics`)).text();
     expect(text).toMatch(/^park_ingest_readings_total \d+$/m);

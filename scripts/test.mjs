@@ -16,6 +16,7 @@ ensureDebianPackages([
   { command: 'chromium', pkg: 'chromium', why: 'browser tests' },
   { command: 'socat', pkg: 'socat', why: 'serial-line pairs for Modbus RTU tests' },
   { command: 'mbpoll', pkg: 'mbpoll', why: 'an independent Modbus master for checks' },
+  { command: 'systemd-analyze', pkg: 'systemd', why: 'checking the service units' },
 ]);
 ensureNpmDependencies();
 build();

@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { MAX_COUNTERS_PER_STATUS, MAX_DESCRIPTION_LENGTH, type DeviceStatus, type MetaMessage, type StatusMessage } from '@park/protocol';
 import type { DeviceConfig } from '@park/protocol/config';
+import { ClockSyncMonitor } from './clock-sync.js';
 import { readVersion, type GatewayConfig } from './config.js';
 import { Batcher } from './core/batcher.js';
 import { ReportFilter } from './core/report-filter.js';
@@ -70,6 +71,14 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     batcher.push(filter.filter(samples, Date.now()));
   };
 
+  // The clock's synchronisation state, asked every few minutes without blocking (status counters).
+  const clock = new ClockSyncMonitor({
+    onChange: (r) => {
+      log[r.state === 'synced' ? 'info' : 'warn']({ clock: r.state, source: r.source, detail: r.detail }, 'system clock synchronisation');
+      statusChanged();
+    },
+  });
+
   const counters = (): Record<string, number> => {
     const sum = (k: keyof DeviceCounters) => devices.reduce((n, d) => n + d.counters[k], 0);
     const ob = outbox.stats();
@@ -95,6 +104,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       mqttConnects: p.connects,
       pollOverruns: scheduler.overruns,
       nextSeq: seq.peek(),
+      ...clock.counters(),
     };
     if (Object.keys(c).length > MAX_COUNTERS_PER_STATUS) throw new RangeError('too many status counters');
     return c;
@@ -118,6 +128,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const scheduler = new PollScheduler();
   // Consumers first: the publisher connects (or parks batches in the outbox) before any reading exists.
   publisher.start(status(), meta(config.gateway, devices));
+  clock.start();
   const statusInterval = setInterval(() => publisher.setStatus(status()), config.publish.statusIntervalMs);
   const integrityTimer =
     config.publish.integrityPeriodMs > 0 ? setInterval(() => batcher.push(filter.resendDue(Date.now())), Math.min(1000, Math.max(50, config.publish.integrityPeriodMs / 4))) : undefined;
@@ -149,7 +160,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     const c = counters();
     for (const [name, value] of Object.entries(c)) {
       const metric = `park_gateway_${name.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)}`;
-      lines.push(`# TYPE ${metric} ${/^(outbox(Messages|Readings|Bytes)|bufferedReadings|nextSeq)$/.test(name) ? 'gauge' : 'counter'}`, `${metric}{gateway="${label(config.gateway)}"} ${value}`);
+      lines.push(`# TYPE ${metric} ${/^(outbox(Messages|Readings|Bytes)|bufferedReadings|nextSeq|clockSynced|clockUnknown)$/.test(name) ? 'gauge' : 'counter'}`, `${metric}{gateway="${label(config.gateway)}"} ${value}`);
     }
     lines.push('# TYPE park_gateway_mqtt_connected gauge', `park_gateway_mqtt_connected{gateway="${label(config.gateway)}"} ${publisher.connected ? 1 : 0}`);
     lines.push('# TYPE park_gateway_device_connected gauge');
@@ -176,6 +187,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     await Promise.allSettled(devices.map((d) => d.driver.stop()));
     if (integrityTimer) clearInterval(integrityTimer);
     clearInterval(statusInterval);
+    clock.stop();
     if (statusTimer) clearTimeout(statusTimer);
     batcher.flush(true);
     batcher.close();

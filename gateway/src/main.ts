@@ -1,7 +1,11 @@
 #!/usr/bin/env node
+import { format } from 'node:util';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '@park/protocol/config';
-import { GATEWAY_USAGE, parseGatewayArgs } from './cli-args.js';
-import { loadGatewayConfig } from './config.js';
+import { formatReport } from './check/format.js';
+import { CHECK_EXIT } from './check/report.js';
+import { runCheck } from './check/run-check.js';
+import { GATEWAY_USAGE, parseGatewayArgs, type GatewayArgs } from './cli-args.js';
+import { loadGatewayConfig, type GatewayConfig } from './config.js';
 import { DriverConfigError } from './drivers/driver.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (args.command === 'check') return check(config, args);
   const log = createLogger(config.log.level, `gateway:${config.gateway}`);
   let gateway;
   try {
@@ -58,6 +63,27 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `park-gateway check`: the report on stdout (table or JSON); exit 0 pass, 1 fail, 2 configuration error. */
+async function check(config: GatewayConfig, args: Extract<GatewayArgs, { command: 'check' }>): Promise<void> {
+  // Libraries' console chatter (node-opcua prints certificate notes) goes to stderr: stdout is the report only.
+  const toStderr = (...a: unknown[]): void => void process.stderr.write(`${format(...a)}\n`);
+  console.log = console.info = console.warn = console.debug = toStderr;
+  let report;
+  try {
+    report = await runCheck(config, { publish: args.publish, ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}) });
+  } catch (err) {
+    if (err instanceof DriverConfigError) {
+      process.stderr.write(`park-gateway: configuration error\n${args.config}: ${err.message}\n`);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    process.stderr.write(`park-gateway check: ${(err as Error).stack ?? (err as Error).message}\n`);
+    process.exit(CHECK_EXIT.fail);
+  }
+  const text = args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report);
+  // Exit once stdout is flushed (a pipe to a file or `less` may be slow); drivers' sockets are closed already.
+  process.stdout.write(text, () => process.exit(report.result === 'pass' ? CHECK_EXIT.pass : CHECK_EXIT.fail));
 }
 
 void main();

@@ -14,7 +14,18 @@ import { loadHazardRegister, type HazardRegister } from './hazards/register.js';
  */
 
 const port = z.number().int().min(1).max(65535);
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The server workspace's own folder (holding package.json and dist/), in the repository and in a bundle alike. */
+const SERVER_PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The built web app: `web/dist` beside the server workspace in the
+ * repository, or `web/` at the top of an installed bundle
+ * (app/node_modules/@park/server → ../../../../web).
+ */
+function defaultWebDir(): string {
+  const candidates = [path.resolve(SERVER_PACKAGE, '..', 'web', 'dist'), path.resolve(SERVER_PACKAGE, '..', '..', '..', '..', 'web')];
+  return candidates.find((c) => existsSync(path.join(c, 'index.html'))) ?? (candidates[0] as string);
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -226,14 +237,14 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     configFile: path.resolve(file),
     parkFile,
     parkModel,
-    webDir: web.dir ? path.resolve(dir, web.dir) : path.join(PACKAGE_ROOT, 'web', 'dist'),
+    webDir: web.dir ? path.resolve(dir, web.dir) : defaultWebDir(),
     ...(hazardRegister ? { hazardRegister } : {}),
   };
 }
 
 export function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(SERVER_PACKAGE, 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';

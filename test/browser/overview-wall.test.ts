@@ -178,7 +178,10 @@ describe('overview wall (control room 1920x1080)', () => {
     // Grouped site → hazard source → equipment, in the park model's order.
     const sites = await page.getByTestId('group-site').evaluateAll((els) => els.map((el) => el.getAttribute('data-group-id')));
     expect(sites[0]).toBe('a');
+    // Headings carry the park model's names (snapshot `park`).
+    expect(await page.locator('[data-testid="group-site"][data-group-id="a"]').textContent()).toContain('甲公司氯碱厂（a）');
     await page.locator('[data-testid="group-hazard"][data-group-id="hs01"]').waitFor();
+    expect(await page.locator('[data-testid="group-hazard"][data-group-id="hs01"]').textContent()).toContain('液氯储罐区');
     await page.locator('[data-testid="group-equipment"][data-group-id="t101"]').waitFor();
     const tile = await findTile(page, 'a.hs01.t101.level');
     expect(await tile.locator('.tile__name').textContent()).toBe('1号液氯储罐液位');
@@ -191,33 +194,38 @@ describe('overview wall (control room 1920x1080)', () => {
     await screenshot(page, 'wall-control-room');
   });
 
-  it('shows a published reading with its unit and its limit state in colour AND words', async () => {
+  it('shows a published reading with its unit, its place against the limits in words, and the alarm colour the server decides', async () => {
     const page = await newPage();
     await logIn(page);
     const tile = await findTile(page, 'b.hs03.gd01');
 
-    // 30 %LEL: above h (25), below hh (50).
+    // 30 %LEL: above h (25), below hh (50): the server raises b.hs03.gd01:h (high).
     await publish('gw-b', [{ id: 'b.hs03.gd01', ts: Date.now(), v: 30, q: 'good' }]);
     await tile.and(page.locator('[data-limit="h"]')).waitFor({ timeout: UPDATE_WAIT_MS });
     expect(await tile.getByTestId('tile-value').textContent()).toBe('30.0%LEL');
     expect(await tile.getByTestId('tile-status').textContent()).toContain(zh['tile.limit.h']);
     expect(await tile.getAttribute('data-quality')).toBe('good');
-    // Colour too (--limit-inner), never colour alone.
-    expect(await tile.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).borderTopColor)).toBe('rgb(227, 179, 65)');
+    // Colour from the alarm (--priority-high), never colour alone.
+    await tile.and(page.locator('[data-alarm-id="b.hs03.gd01:h"][data-alarm-state="unack"]')).waitFor({ timeout: UPDATE_WAIT_MS });
+    expect(await tile.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).borderTopColor)).toBe('rgb(255, 154, 60)');
+    expect(await tile.getByTestId('tile-status').textContent()).toContain(`${zh['alarm.priority.high']} · ${zh['alarm.state.unack']}`);
 
-    // 55 %LEL: beyond hh.
+    // 55 %LEL: beyond hh: b.hs03.gd01:hh, critical (--priority-critical).
     await publish('gw-b', [{ id: 'b.hs03.gd01', ts: Date.now(), v: 55, q: 'good' }]);
     await tile.and(page.locator('[data-limit="hh"]')).waitFor({ timeout: UPDATE_WAIT_MS });
     expect(await tile.getByTestId('tile-value').textContent()).toBe('55.0%LEL');
     expect(await tile.getByTestId('tile-status').textContent()).toContain(zh['tile.limit.hh']);
-    expect(await tile.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).borderTopColor)).toBe('rgb(255, 107, 97)');
+    await tile.and(page.locator('[data-alarm-priority="critical"]')).waitFor({ timeout: UPDATE_WAIT_MS });
+    expect(await tile.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).borderTopColor)).toBe('rgb(255, 77, 79)');
     await screenshot(page, 'wall-limit-hh');
 
-    // Back in the band: normal, no limit word.
+    // Back in the band: no limit word; the alarms wait for acknowledgement (returned, unacknowledged).
     await publish('gw-b', [{ id: 'b.hs03.gd01', ts: Date.now(), v: 3, q: 'good' }]);
     await tile.and(page.locator('[data-limit="normal"]')).waitFor({ timeout: UPDATE_WAIT_MS });
     expect(await tile.getByTestId('tile-value').textContent()).toBe('3.0%LEL');
     expect(await tile.getByTestId('tile-status').textContent()).not.toContain(zh['tile.limit.h']);
+    await tile.and(page.locator('[data-alarm-state="rtn-unack"]')).waitFor({ timeout: UPDATE_WAIT_MS });
+    expect(await tile.getByTestId('tile-status').textContent()).toContain(zh['alarm.state.rtn-unack']);
   });
 
   it('shows bad quality with its reason and no value, and discrete points as words', async () => {

@@ -1,14 +1,29 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
+import type { Role } from '@park/protocol';
+import { AlarmBanner } from '../features/alarms/components/alarm-banner';
+import { AlarmList } from '../features/alarms/components/alarm-list';
 import { LoginScreen } from '../features/auth/components/login-screen';
 import { checkSession, useSession } from '../features/auth/session-store';
 import { HealthPanel } from '../features/health/components/health-panel';
+import { JournalPage } from '../features/journal/components/journal-page';
 import { OverviewWall } from '../features/overview/components/overview-wall';
+import { installAudioUnlock } from '../shared/audio/alarm-sound';
 import { Panel } from '../shared/components/panel';
 import { useI18n } from '../shared/i18n/i18n-context';
-import { connectionStore, liveStore } from '../shared/live/live-instance';
+import { alarmStore, connectionStore, liveStore } from '../shared/live/live-instance';
 import { startLiveConnection } from '../shared/live/socket-manager';
 import { AppLayout } from './layout/app-layout';
+import { AppNav } from './layout/app-nav';
 import { AppProviders } from './providers';
+import { useRoute } from './routing';
+
+// Recharts is large: the trends screen loads when first opened, so the wall
+// and the alarms start fast on a phone in a car.
+const TrendsPage = lazy(() => import('../features/trends/components/trends-page'));
+
+// The browser allows sound only after a gesture on the page: the login click
+// (or any click or key) unlocks it.
+installAudioUnlock();
 
 export function App() {
   return (
@@ -46,45 +61,74 @@ function SessionGate() {
     case 'authenticated':
       return (
         <AppLayout session={session}>
-          <LiveSession user={session.user} />
+          <LiveSession user={session.user} role={session.role} />
         </AppLayout>
       );
   }
 }
 
-/** The socket runs while someone is logged in; logging out stops it and forgets the values. */
-function LiveSession({ user }: { user: string }) {
+/** The socket runs while someone is logged in; logging out stops it and forgets the values and alarms. */
+function LiveSession({ user, role }: { user: string; role: Role }) {
   useEffect(() => {
     const stop = startLiveConnection({
       store: liveStore,
+      alarms: alarmStore,
       connection: connectionStore,
       onAuthLost: () => void checkSession(true),
     });
     return () => {
       stop();
       liveStore.clear();
+      alarmStore.clear();
     };
   }, [user]);
-  return <Workspace />;
+  return <Workspace role={role} />;
 }
 
 /**
- * The panels of the display, each inside its own Panel (and error boundary).
- * The alarm banner goes above the wall; alarm list, trends and the commander
- * view become their own screens beside the overview (issue 6).
+ * The navigation and the alarm banner (always visible), then the screen of
+ * the current hash route; each panel inside its own Panel (and error boundary).
  */
-function Workspace() {
+function Workspace({ role }: { role: Role }) {
   const { t } = useI18n();
+  const route = useRoute();
   return (
-    <div className="workspace">
-      <Panel title={t('wall.title')} testId="overview-panel" className="workspace__wall">
-        <OverviewWall />
-      </Panel>
-      <aside className="workspace__side">
-        <Panel title={t('health.title')} testId="health-panel">
-          <HealthPanel />
+    <div className="workspace" data-route={route}>
+      <div className="workspace__top">
+        <AppNav current={route} />
+        <Panel title={t('banner.title')} testId="banner-panel" className="workspace__banner" compact>
+          <AlarmBanner />
         </Panel>
-      </aside>
+      </div>
+      {route === 'overview' && (
+        <div className="workspace__body">
+          <Panel title={t('wall.title')} testId="overview-panel" className="workspace__wall">
+            <OverviewWall />
+          </Panel>
+          <aside className="workspace__side">
+            <Panel title={t('health.title')} testId="health-panel">
+              <HealthPanel />
+            </Panel>
+          </aside>
+        </div>
+      )}
+      {route === 'alarms' && (
+        <Panel title={t('alarms.title')} testId="alarms-panel" className="workspace__page">
+          <AlarmList role={role} />
+        </Panel>
+      )}
+      {route === 'journal' && (
+        <Panel title={t('journal.title')} testId="journal-panel" className="workspace__page">
+          <JournalPage />
+        </Panel>
+      )}
+      {route === 'trends' && (
+        <Panel title={t('trends.title')} testId="trends-panel" className="workspace__page">
+          <Suspense fallback={<p className="layout__message">{t('trends.loadingModule')}</p>}>
+            <TrendsPage />
+          </Suspense>
+        </Panel>
+      )}
     </div>
   );
 }

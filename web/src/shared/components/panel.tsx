@@ -6,15 +6,17 @@ export interface PanelProps {
   readonly title: string;
   readonly testId?: string;
   readonly className?: string;
+  /** The title for screen readers only (the banner: no room to spare). */
+  readonly compact?: boolean;
   readonly children: ReactNode;
 }
 
 /** The frame of every panel on the display, with its own error boundary. */
-export function Panel({ title, testId, className, children }: PanelProps) {
+export function Panel({ title, testId, className, compact = false, children }: PanelProps) {
   const headingId = useId();
   return (
     <section className={className ? `panel ${className}` : 'panel'} aria-labelledby={headingId} data-testid={testId}>
-      <h2 className="panel__title" id={headingId}>
+      <h2 className={compact ? 'visually-hidden' : 'panel__title'} id={headingId}>
         {title}
       </h2>
       <ErrorBoundary fallback={(props) => <PanelError {...props} />}>{children}</ErrorBoundary>

@@ -3,8 +3,13 @@
 // read by Vite) and overridden per screen with a URL parameter, e.g.
 // `http://park:8080/?staleAfterS=90` for a wall fed by slow gateways.
 
-/** A value with no update for this long is marked stale (数据超时). */
-export const DEFAULT_STALE_AFTER_MS = 30_000;
+/**
+ * A value with no update for this long is marked stale (数据超时). Gateways
+ * report by exception and re-send an unchanged value every integrity period
+ * (60 s by default): the window must be longer than that, or every steady
+ * value would show as stale. 90 s leaves room for one late message.
+ */
+export const DEFAULT_STALE_AFTER_MS = 90_000;
 const MIN_STALE_AFTER_MS = 1_000;
 const MAX_STALE_AFTER_MS = 24 * 3_600_000;
 

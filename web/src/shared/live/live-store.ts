@@ -1,4 +1,4 @@
-import type { CatalogueTag, Reading, Snapshot, ValuesEvent } from '@park/protocol';
+import type { CatalogueTag, LiveReading, ParkSummary, Reading, Snapshot, ValuesEvent } from '@park/protocol';
 import { limitStateOf, type LimitState } from './tag-status';
 
 // The live value table of the display, outside React (after Zigbee2MQTT
@@ -8,19 +8,15 @@ import { limitStateOf, type LimitState } from './tag-status';
 // (subscribeTag/getTag), so a commit re-renders only the tiles whose tag
 // changed, whatever the number of tags.
 //
-// Staleness is judged on the server's clock: every `values` batch carries
-// the server's send time, which gives the offset between the two clocks, so
-// a browser with a wrong clock neither hides nor invents stale values.
+// Staleness is judged on the server's clock: every reading carries the
+// server's receive time (`receivedAt`) and every `values` batch the server's
+// send time, which gives the offset between the two clocks, so a browser
+// with a wrong clock neither hides nor invents stale values.
 
 export interface TagLive {
   /** The latest reading, or null before the first one. */
   readonly reading: Reading | null;
-  /**
-   * When the server last got an update for this tag, server clock (ms).
-   * From a `values` batch: the batch's send time (at most one push interval,
-   * 250 ms, after the server received it). From a snapshot: the reading's
-   * source time, as the snapshot carries no receive time.
-   */
+  /** When the server received the latest reading of this tag (`receivedAt`, server clock, ms). */
   readonly updatedAtServerMs: number | null;
   /** No update for longer than `staleAfterMs` (server clock). */
   readonly stale: boolean;
@@ -28,6 +24,11 @@ export interface TagLive {
 }
 
 export interface Catalogue {
+  /** The park's structure: site and hazard-source names. */
+  readonly park: ParkSummary | null;
+  /** Site id → name; hazard source id → name (ids are unique within the park). */
+  readonly siteNames: ReadonlyMap<string, { zh: string; en: string }>;
+  readonly hazardNames: ReadonlyMap<string, { zh: string; en: string }>;
   /** In the server's order (the park model's order). */
   readonly tags: readonly CatalogueTag[];
   readonly byId: ReadonlyMap<string, CatalogueTag>;
@@ -82,6 +83,12 @@ const EMPTY_SUMMARY: LiveSummary = { total: 0, noData: 0, bad: 0, uncertain: 0, 
 interface Pending {
   readonly reading: Reading;
   readonly serverMs: number;
+}
+
+/** The server's receive time; a server without `receivedAt` gives the fallback. */
+function receivedAtOf(reading: Reading | LiveReading, fallback: number): number {
+  const at = (reading as Partial<LiveReading>).receivedAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : fallback;
 }
 
 export function createLiveStore(options: LiveStoreOptions): LiveStore {
@@ -185,14 +192,21 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
       clockOffsetMs = snapshot.ts - nowMs();
       const byId = new Map<string, CatalogueTag>();
       for (const tag of snapshot.tags) byId.set(tag.id, tag);
-      catalogue = { tags: [...byId.values()], byId };
+      const siteNames = new Map<string, { zh: string; en: string }>();
+      const hazardNames = new Map<string, { zh: string; en: string }>();
+      const park = snapshot.park ?? null;
+      for (const site of park?.sites ?? []) {
+        siteNames.set(site.id, site.name);
+        for (const hazard of site.hazardSources) hazardNames.set(hazard.id, hazard.name);
+      }
+      catalogue = { park, siteNames, hazardNames, tags: [...byId.values()], byId };
       values.clear();
       for (const tag of catalogue.tags) values.set(tag.id, NO_VALUE);
       const serverNow = serverNowMs();
       for (const reading of snapshot.values) {
-        // The snapshot strips the server's receive time; the source time
-        // (never later than the snapshot) is the best estimate of the update.
-        const updatedAtServerMs = Math.min(reading.ts, snapshot.ts);
+        // The server's receive time; an older server without it: the source
+        // time (never later than the snapshot), the best estimate there is.
+        const updatedAtServerMs = receivedAtOf(reading, Math.min(reading.ts, snapshot.ts));
         values.set(reading.id, {
           reading,
           updatedAtServerMs,
@@ -207,7 +221,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
 
     applyValues(batch) {
       clockOffsetMs = batch.ts - nowMs();
-      for (const reading of batch.readings) pending.set(reading.id, { reading, serverMs: batch.ts });
+      for (const reading of batch.readings) pending.set(reading.id, { reading, serverMs: receivedAtOf(reading, batch.ts) });
       if (!frameRequested) {
         frameRequested = true;
         requestFrame(onFrame);

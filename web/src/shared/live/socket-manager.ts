@@ -1,5 +1,17 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Reading, ServerToClientEvents, Snapshot, ValuesEvent } from '@park/protocol';
+import {
+  ALARM_PRIORITIES,
+  ALARM_STATES,
+  type AlarmEscalationEvent,
+  type AlarmEvent,
+  type AlarmFloodEvent,
+  type ClientToServerEvents,
+  type Reading,
+  type ServerToClientEvents,
+  type Snapshot,
+  type ValuesEvent,
+} from '@park/protocol';
+import type { AlarmStore } from './alarm-store';
 import type { ConnectionStore } from './connection-store';
 import type { LiveStore } from './live-store';
 
@@ -7,8 +19,10 @@ import type { LiveStore } from './live-store';
 // WindFront's WebSocketManager): it feeds the live store and reports the
 // link state. React never sees the socket.
 //
-//   socket ──snapshot──> liveStore.applySnapshot (at once)
+//   socket ──snapshot──> liveStore.applySnapshot, alarmStore.applySnapshot (at once)
 //          ──values────> liveStore.applyValues (queued, committed per animation frame)
+//          ──alarm / escalation / flood──> alarmStore (queued, committed per animation frame;
+//                                          the tone for a new critical/high alarm at once)
 //          ──connect/disconnect/errors──> connectionStore
 //
 // Authentication is the session cookie (same origin). A refusal by the
@@ -21,6 +35,7 @@ const RECONNECT_DELAY_MAX_MS = 5_000;
 
 export interface LiveConnectionOptions {
   readonly store: LiveStore;
+  readonly alarms: AlarmStore;
   readonly connection: ConnectionStore;
   readonly onAuthLost: () => void;
 }
@@ -41,6 +56,39 @@ function isReading(value: unknown): value is Reading {
   );
 }
 
+function isAlarmEvent(value: unknown): value is AlarmEvent {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    typeof value.tagId === 'string' &&
+    // Any kind word: a newer server's new kind must not make an alarm vanish (shown by its raw name).
+    typeof value.kind === 'string' &&
+    (ALARM_PRIORITIES as readonly unknown[]).includes(value.priority) &&
+    (ALARM_STATES as readonly unknown[]).includes(value.state) &&
+    typeof value.ts === 'number' &&
+    typeof value.raisedAt === 'number' &&
+    typeof value.message === 'string' &&
+    (value.value === null || typeof value.value === 'number') &&
+    (value.limit === null || typeof value.limit === 'number')
+  );
+}
+
+function isEscalation(value: unknown): value is AlarmEscalationEvent {
+  return isRecord(value) && isAlarmEvent(value.alarm) && typeof value.ts === 'number' && typeof value.unackedForMs === 'number';
+}
+
+function isFlood(value: unknown): value is AlarmFloodEvent {
+  return (
+    isRecord(value) &&
+    (value.type === 'flood-start' || value.type === 'flood-end') &&
+    typeof value.area === 'string' &&
+    typeof value.ts === 'number' &&
+    typeof value.count === 'number' &&
+    typeof value.startedAt === 'number' &&
+    typeof value.peak === 'number'
+  );
+}
+
 function isSnapshot(value: unknown): value is Snapshot {
   return (
     isRecord(value) &&
@@ -48,7 +96,9 @@ function isSnapshot(value: unknown): value is Snapshot {
     Array.isArray(value.tags) &&
     value.tags.every((tag) => isRecord(tag) && typeof tag.id === 'string') &&
     Array.isArray(value.values) &&
-    value.values.every(isReading)
+    value.values.every(isReading) &&
+    // Older servers send no alarms: treated as none (validated when present).
+    (value.alarms === undefined || (Array.isArray(value.alarms) && value.alarms.every(isAlarmEvent)))
   );
 }
 
@@ -57,7 +107,7 @@ function isValuesEvent(value: unknown): value is ValuesEvent {
 }
 
 /** Connects now; returns a function that disconnects for good. */
-export function startLiveConnection({ store, connection, onAuthLost }: LiveConnectionOptions): () => void {
+export function startLiveConnection({ store, alarms, connection, onAuthLost }: LiveConnectionOptions): () => void {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: SOCKET_PATH,
     withCredentials: true,
@@ -83,7 +133,35 @@ export function startLiveConnection({ store, connection, onAuthLost }: LiveConne
     }
     connection.noteMessage();
     store.applySnapshot(snapshot);
+    alarms.applySnapshot((snapshot as Partial<Snapshot>).alarms ?? []);
     connection.set({ kind: 'connected', sinceWallMs: Date.now() });
+  });
+
+  socket.on('alarm', (event: unknown) => {
+    if (!isAlarmEvent(event)) {
+      console.warn('socket: malformed alarm event dropped');
+      return;
+    }
+    connection.noteMessage();
+    alarms.applyEvent(event);
+  });
+
+  socket.on('escalation', (event: unknown) => {
+    if (!isEscalation(event)) {
+      console.warn('socket: malformed escalation event dropped');
+      return;
+    }
+    connection.noteMessage();
+    alarms.applyEscalation(event);
+  });
+
+  socket.on('flood', (event: unknown) => {
+    if (!isFlood(event)) {
+      console.warn('socket: malformed flood event dropped');
+      return;
+    }
+    connection.noteMessage();
+    alarms.applyFlood(event);
   });
 
   socket.on('values', (batch: unknown) => {

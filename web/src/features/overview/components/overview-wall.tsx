@@ -3,6 +3,7 @@ import type { CatalogueTag } from '@park/protocol';
 import { displayConfig } from '../../../shared/config/display-config';
 import { useI18n } from '../../../shared/i18n/i18n-context';
 import { connectionStore, useCatalogue, useConnection, useLiveSummary } from '../../../shared/live/live-instance';
+import type { Catalogue } from '../../../shared/live/live-store';
 import { isLive, type ConnectionState } from '../../../shared/live/connection-store';
 import { formatTimeWithZone } from '../../../shared/time/format';
 import { groupTags, layoutRows, visibleRange, type RowMetrics, type WallRow } from '../wall-rows';
@@ -51,8 +52,8 @@ function Summary() {
   const { t } = useI18n();
   const s = useLiveSummary();
   const items = [
-    { key: 'outer', n: s.beyondOuter, symbol: '▲▲', text: t('summary.outer', { n: s.beyondOuter }) },
-    { key: 'inner', n: s.beyondInner, symbol: '▲', text: t('summary.inner', { n: s.beyondInner }) },
+    { key: 'outer', n: s.beyondOuter, symbol: '⇈', text: t('summary.outer', { n: s.beyondOuter }) },
+    { key: 'inner', n: s.beyondInner, symbol: '↑', text: t('summary.inner', { n: s.beyondInner }) },
     { key: 'bad', n: s.bad, symbol: '✕', text: t('summary.bad', { n: s.bad }) },
     { key: 'uncertain', n: s.uncertain, symbol: '?', text: t('summary.uncertain', { n: s.uncertain }) },
     { key: 'stale', n: s.stale, symbol: '⏱', text: t('summary.stale', { n: s.stale }) },
@@ -90,16 +91,20 @@ function NotLiveBanner({ state }: { state: ConnectionState }) {
   );
 }
 
-const Heading = memo(function Heading({ row }: { row: Exclude<WallRow, { kind: 'tiles' }> }) {
-  const { t } = useI18n();
+const Heading = memo(function Heading({ row, catalogue }: { row: Exclude<WallRow, { kind: 'tiles' }>; catalogue: Catalogue }) {
+  const { t, lang } = useI18n();
   let label: string;
   switch (row.kind) {
-    case 'site':
-      label = row.id === undefined ? t('wall.noSite') : t('wall.site', { id: row.id });
+    case 'site': {
+      const name = row.id === undefined ? undefined : catalogue.siteNames.get(row.id)?.[lang];
+      label = row.id === undefined ? t('wall.noSite') : name ? t('wall.siteNamed', { name, id: row.id }) : t('wall.site', { id: row.id });
       break;
-    case 'hazard':
-      label = row.id === undefined ? t('wall.noHazardSource') : t('wall.hazardSource', { id: row.id });
+    }
+    case 'hazard': {
+      const name = row.id === undefined ? undefined : catalogue.hazardNames.get(row.id)?.[lang];
+      label = row.id === undefined ? t('wall.noHazardSource') : name ? t('wall.hazardSourceNamed', { name, id: row.id }) : t('wall.hazardSource', { id: row.id });
       break;
+    }
     case 'equipment':
       label = row.id === undefined ? t('wall.noEquipment') : t('wall.equipment', { id: row.id });
       break;
@@ -182,7 +187,7 @@ export function OverviewWall() {
         <div className="wall__canvas" style={{ height: layout.height }}>
           {visible.map((row) => (
             <div key={row.key} className="wall__row" style={{ transform: `translateY(${row.top}px)`, height: row.height }}>
-              {row.kind === 'tiles' ? <TilesRow tags={row.tags} columns={columns} /> : <Heading row={row} />}
+              {row.kind === 'tiles' ? <TilesRow tags={row.tags} columns={columns} /> : <Heading row={row} catalogue={catalogue} />}
             </div>
           ))}
         </div>

@@ -2,7 +2,9 @@ import { memo } from 'react';
 import type { CatalogueTag } from '@park/protocol';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
 import type { Lang } from '../../../shared/i18n/messages';
-import { useTagLive } from '../../../shared/live/live-instance';
+import { PRIORITY_KEY, PRIORITY_SYMBOL, STATE_KEY, STATE_SYMBOL } from '../../../shared/alarms/alarm-words';
+import type { TagAlarm } from '../../../shared/live/alarm-store';
+import { useTagAlarm, useTagLive } from '../../../shared/live/live-instance';
 import type { TagLive } from '../../../shared/live/live-store';
 import { decimalsFor, formatNumber, type LimitState } from '../../../shared/live/tag-status';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
@@ -10,9 +12,16 @@ import { discreteMeaning } from '../discrete-words';
 
 // One tag: name, value with unit (or the discrete state in words), its place
 // in the instrument range, and its state in words and symbols. Subscribes to
-// its own tag only, so a commit re-renders just the tiles that changed.
+// its own tag and its own alarms only, so a commit re-renders just the tiles
+// that changed.
+//
+// Colour comes from the tag's most important ACTIVE ALARM (priority colour;
+// the state in words: unacknowledged, acknowledged, returned, shelved…), as
+// the server's alarm engine decides it (deadband, delays, shelving). The
+// position against the catalogue limits (↑ above H …) is shown as a neutral
+// word only: it is not an alarm.
 
-const LIMIT_SYMBOL: Partial<Record<LimitState, string>> = { hh: '▲▲', h: '▲', l: '▼', ll: '▼▼' };
+const LIMIT_SYMBOL: Partial<Record<LimitState, string>> = { hh: '⇈', h: '↑', l: '↓', ll: '⇊' };
 const LIMIT_KEY = { hh: 'tile.limit.hh', h: 'tile.limit.h', l: 'tile.limit.l', ll: 'tile.limit.ll' } as const;
 
 export function tagName(tag: CatalogueTag, lang: Lang): string {
@@ -22,13 +31,24 @@ export function tagName(tag: CatalogueTag, lang: Lang): string {
 interface Status {
   readonly symbol: string;
   readonly text: string;
-  readonly kind: 'limit' | 'bad' | 'uncertain' | 'stale' | 'no-data';
+  readonly kind: 'alarm' | 'limit' | 'bad' | 'uncertain' | 'stale' | 'no-data';
 }
 
-function statuses(t: I18n['t'], live: TagLive): Status[] {
+function alarmStatus(t: I18n['t'], tagAlarm: TagAlarm): Status {
+  const { alarm, count } = tagAlarm;
+  const more = count > 1 ? ` +${count - 1}` : '';
+  return {
+    symbol: `${PRIORITY_SYMBOL[alarm.priority]}${STATE_SYMBOL[alarm.state]}`,
+    text: `${t(PRIORITY_KEY[alarm.priority])} · ${t(STATE_KEY[alarm.state])}${more}`,
+    kind: 'alarm',
+  };
+}
+
+function statuses(t: I18n['t'], live: TagLive, tagAlarm: TagAlarm | null): Status[] {
   const { reading } = live;
-  if (!reading) return [{ symbol: '…', text: t('tile.noData'), kind: 'no-data' }];
   const out: Status[] = [];
+  if (tagAlarm) out.push(alarmStatus(t, tagAlarm));
+  if (!reading) return [...out, { symbol: '…', text: t('tile.noData'), kind: 'no-data' }];
   if (reading.q === 'bad') {
     out.push({ symbol: '✕', text: reading.err ? `${t('tile.quality.bad')}: ${reading.err}` : t('tile.quality.bad'), kind: 'bad' });
   } else {
@@ -81,6 +101,7 @@ function RangeBar({ tag, value }: { tag: CatalogueTag; value: number | null }) {
 export const TagTile = memo(function TagTile({ tag }: { tag: CatalogueTag }) {
   const { t, lang } = useI18n();
   const live = useTagLive(tag.id);
+  const tagAlarm = useTagAlarm(tag.id);
   const { reading } = live;
   const name = tagName(tag, lang);
   const discrete = tag.kind === 'discrete';
@@ -99,7 +120,7 @@ export const TagTile = memo(function TagTile({ tag }: { tag: CatalogueTag }) {
     valueText = formatNumber(reading.v, decimalsFor(tag, reading.v));
   }
 
-  const list = statuses(t, live);
+  const list = statuses(t, live, tagAlarm);
   const limits = limitsText(tag);
   const title = [
     name,
@@ -107,6 +128,7 @@ export const TagTile = memo(function TagTile({ tag }: { tag: CatalogueTag }) {
     reading ? `${t('tile.sourceTime')}: ${formatDateTimeWithZone(new Date(reading.ts))}` : t('tile.noData'),
     live.updatedAtServerMs !== null ? `${t('tile.serverTime')}: ${formatDateTimeWithZone(new Date(live.updatedAtServerMs))}` : null,
     limits ? `${t('tile.limits')}: ${limits}${tag.unit ? ` ${tag.unit}` : ''}` : null,
+    tagAlarm ? `${t('tile.alarm')}: ${tagAlarm.alarm.id} · ${t(PRIORITY_KEY[tagAlarm.alarm.priority])} · ${t(STATE_KEY[tagAlarm.alarm.state])}` : null,
   ]
     .filter((line) => line !== null)
     .join('\n');
@@ -123,12 +145,15 @@ export const TagTile = memo(function TagTile({ tag }: { tag: CatalogueTag }) {
       data-limit={live.limit}
       data-stale={live.stale}
       data-attention={attention}
+      data-alarm-id={tagAlarm?.alarm.id ?? ''}
+      data-alarm-priority={tagAlarm?.alarm.priority ?? 'none'}
+      data-alarm-state={tagAlarm?.alarm.state ?? 'none'}
     >
       <div className="tile__name">{name}</div>
       <div className="tile__id">{tag.id}</div>
       <div className="tile__value" data-testid="tile-value">
         <span className="tile__number">
-          {attention && <span aria-hidden="true">◆ </span>}
+          {attention && <span aria-hidden="true">⚠ </span>}
           {valueText}
         </span>
         {unit && usable && <span className="tile__unit">{unit}</span>}

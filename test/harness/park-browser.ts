@@ -1,0 +1,99 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { dataTopic, encodeDataMessage, type Reading } from '@park/protocol';
+
+// Helpers for browser tests against the real park server: a fake gateway
+// that publishes readings over MQTT, pages with their errors collected, the
+// login, and finding a tile on the windowed wall.
+
+export const TOPIC_ROOT = 'park/v1';
+
+export const CONTROL_ROOM: BrowserContextOptions = { viewport: { width: 1920, height: 1080 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' };
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 3,
+  timezoneId: 'Asia/Shanghai',
+  locale: 'zh-CN',
+};
+
+export interface FakeGateways {
+  /** Publishes readings as gateway `gatewayId` would (QoS 1, rising seq). */
+  publish(gatewayId: string, readings: Reading[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectFakeGateways(mqttUrl: string): Promise<FakeGateways> {
+  const client: MqttClient = await mqtt.connectAsync(mqttUrl, { reconnectPeriod: 0 });
+  const seqByGateway = new Map<string, number>();
+  return {
+    async publish(gatewayId, readings) {
+      const seq = (seqByGateway.get(gatewayId) ?? 0) + 1;
+      seqByGateway.set(gatewayId, seq);
+      await client.publishAsync(dataTopic(TOPIC_ROOT, gatewayId), encodeDataMessage({ gateway: gatewayId, seq, readings }), { qos: 1 });
+    },
+    async close() {
+      await client.endAsync(true);
+    },
+  };
+}
+
+/** Browser contexts of one test file, closed together; page errors collected. */
+export class PagePool {
+  readonly errors: Error[] = [];
+  private readonly contexts: BrowserContext[] = [];
+
+  constructor(private readonly browser: () => Browser) {}
+
+  async newPage(options: BrowserContextOptions = CONTROL_ROOM): Promise<Page> {
+    const context = await this.browser().newContext({ acceptDownloads: true, ...options });
+    this.contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => this.errors.push(error));
+    return page;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const context of this.contexts.splice(0)) await context.close().catch(() => {});
+  }
+}
+
+export async function fillLogin(page: Page, username: string, password: string): Promise<void> {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+/** Opens `baseUrl` + `path` (e.g. `/#/alarms`), logs in as a demo user and waits for the live snapshot. */
+export async function logInAs(page: Page, baseUrl: string, user: string, path = '/'): Promise<void> {
+  await page.goto(`${baseUrl}${path}`);
+  await fillLogin(page, user, `demo-${user}`);
+  await page.locator('[data-testid="alarm-banner"][data-live="true"][data-known="true"]').waitFor({ timeout: 15_000 });
+}
+
+/** Scrolls the windowed wall until the tile of `id` is rendered; returns it. */
+export async function findTile(page: Page, id: string): Promise<Locator> {
+  const tile = page.getByTestId(`tile-${id}`);
+  const scroller = page.getByTestId('wall-scroller');
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  for (let step = 0; step < 200; step++) {
+    if ((await tile.count()) > 0) {
+      await tile.scrollIntoViewIfNeeded();
+      return tile;
+    }
+    const atEnd = await scroller.evaluate((el) => {
+      const before = el.scrollTop;
+      el.scrollBy(0, el.clientHeight * 0.8);
+      return el.scrollTop === before;
+    });
+    if (atEnd && (await tile.count()) === 0) break;
+    await scroller.evaluate((el) => new Promise<void>((resolve) => el.ownerDocument.defaultView?.requestAnimationFrame(() => resolve())));
+  }
+  throw new Error(`tile ${id} not found on the wall`);
+}
+
+/** The computed CSS property of the element. */
+export function cssOf(locator: Locator, property: string): Promise<string> {
+  return locator.evaluate((el, name) => el.ownerDocument.defaultView?.getComputedStyle(el).getPropertyValue(name) ?? '', property);
+}

@@ -93,6 +93,10 @@ describe('server alarms: raise, push, acknowledge, journal, restore', () => {
     ]);
     const bad = await fetch(`${park.url}/api/alarms/journal?tag=${encodeURIComponent("x' OR 1=1")}`, { headers: { cookie } });
     expect(bad.status).toBe(400);
+    const acks = (await (await fetch(`${park.url}/api/alarms/journal?state=acked`, { headers: { cookie } })).json()) as { id: string; state: string }[];
+    expect(acks.map((a) => [a.id, a.state])).toEqual([['b.hs03.gd01:h', 'acked']]);
+    const wrongKind = await fetch(`${park.url}/api/alarms/journal?kind=bogus`, { headers: { cookie } });
+    expect(await wrongKind.json()).toEqual({ error: expect.stringMatching(/^kind: one of hh, h, l, ll/) });
 
     await gateway.endAsync(true);
     await park.stop();

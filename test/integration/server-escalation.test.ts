@@ -74,6 +74,11 @@ describe('server: escalation, per-site displays, acknowledging many, gateway hea
     expect(toCommander.find((e) => e.alarm.id === 'b.hs03.gd02:hh')?.unackedForMs).toBeGreaterThanOrEqual(1000);
     await expect.poll(() => hookCalls.filter((c) => c.alarmId === 'b.hs03.gd02:hh').map((c) => c.status), { timeout: 10_000 }).toEqual([503, 200]);
     expect(toOperator).toEqual([]);
+    // A commander who connects now still sees it; an operator's snapshot has none.
+    const late = await open('commander');
+    const lateSnapshot = new Promise<Snapshot>((r) => late.once('snapshot', r));
+    late.connect();
+    expect((await lateSnapshot).escalations.map((e) => e.alarm.id)).toContain('b.hs03.gd02:hh');
     await expect
       .poll(async () => {
         const rows = await park.server.store.query<{ attempt: number; ok: boolean }>(`SELECT "attempt", "ok" FROM "events"."alarm_escalation_attempt" WHERE "alarmId" = 'b.hs03.gd02:hh'`);
@@ -103,6 +108,17 @@ describe('server: escalation, per-site displays, acknowledging many, gateway hea
     const refused = new Promise<Error>((r) => wrong.once('connect_error', r));
     wrong.connect();
     expect((await refused).message).toBe('sites: expected a list of site ids (a, b)');
+  });
+
+  it('shelves and unshelves over REST', async () => {
+    await publish('gw-b', 'b.hs03.gd06', 30);
+    const cookie = await login(park.url, 'operator');
+    const post = (path: string, body: unknown): Promise<Response> => fetch(`${park.url}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await expect.poll(async () => ((await (await fetch(`${park.url}/api/alarms`, { headers: { cookie } })).json()) as { id: string }[]).map((a) => a.id)).toContain('b.hs03.gd06:h');
+    expect((await post('/api/alarms/b.hs03.gd06:h/shelve', { minutes: 30, reason: 'detector being calibrated' })).status).toBe(200);
+    expect((await post('/api/alarms/b.hs03.gd06:h/unshelve', { comment: 'calibration done' })).status).toBe(200);
+    const again = await post('/api/alarms/b.hs03.gd06:h/unshelve', {});
+    expect(again.status).toBe(409);
   });
 
   it('acknowledges a page of alarms with one comment, each with its own result', async () => {

@@ -62,6 +62,10 @@ export interface Snapshot {
   values: LiveReading[];
   /** Alarms not in `normal` state. */
   alarms: AlarmEvent[];
+  /** Floods going on now, one per area (the latest `flood-start` of each). */
+  floods: AlarmFloodEvent[];
+  /** Escalations whose alarm is still unacknowledged. */
+  escalations: AlarmEscalationEvent[];
   gateways: GatewayStatusEvent[];
 }
 

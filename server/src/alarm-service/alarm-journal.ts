@@ -23,6 +23,9 @@ export interface JournalQuery {
   tagId?: string;
   area?: string;
   user?: string;
+  kind?: string;
+  priority?: string;
+  state?: string;
   limit: number;
 }
 
@@ -101,6 +104,9 @@ export class AlarmJournal {
     const where = [`time >= ${Math.trunc(q.fromMs)}ms`, `time <= ${Math.trunc(q.toMs)}ms`];
     if (q.tagId !== undefined) where.push(`"tagId" = ${escape.stringLit(q.tagId)}`);
     if (q.area !== undefined) where.push(`"area" = ${escape.stringLit(q.area)}`);
+    if (q.kind !== undefined) where.push(`"kind" = ${escape.stringLit(q.kind)}`);
+    if (q.priority !== undefined) where.push(`"priority" = ${escape.stringLit(q.priority)}`);
+    if (q.state !== undefined) where.push(`"state" = ${escape.stringLit(q.state)}`);
     if (q.user !== undefined) where.push(`("user" = ${escape.stringLit(q.user)} OR "ackedBy" = ${escape.stringLit(q.user)})`);
     const rows = await this.store.query<Row>(`SELECT * FROM "${EVENTS_POLICY}"."${MEASUREMENT}" WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${Math.trunc(q.limit)}`);
     return rows.map((r) => toEntry(r));

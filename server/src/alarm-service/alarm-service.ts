@@ -40,6 +40,10 @@ export interface AlarmServiceOptions {
 export class AlarmService {
   private timer: NodeJS.Timeout | undefined;
   private announcer: AlarmAnnouncer | undefined;
+  /** Floods going on, by area: for the snapshot of a display that connects mid-flood. */
+  private readonly floods = new Map<string, AlarmFloodEvent>();
+  /** Escalations whose alarm still waits for acknowledgement. */
+  private readonly escalations = new Map<string, AlarmEscalationEvent>();
 
   constructor(private readonly o: AlarmServiceOptions) {}
 
@@ -87,18 +91,23 @@ export class AlarmService {
       this.o.journal.recordEscalation(x);
       this.o.log.warn({ alarm: x.event.id, unackedForS: Math.round(x.unackedForMs / 1000) }, 'critical alarm unacknowledged: escalated to commanders');
       const event = { alarm: x.event, ts: x.ts, unackedForMs: x.unackedForMs };
+      this.escalations.set(x.event.id, event);
       this.announcer?.escalation(event);
       this.o.notifier?.notify(event);
     }
     for (const f of r.floods) {
       this.o.journal.recordFlood(f);
       this.o.log.warn({ area: f.area, type: f.type, count: f.count }, f.type === 'flood-start' ? 'alarm flood' : 'alarm flood over');
-      this.announcer?.flood({ type: f.type, area: f.area, ts: f.ts, count: f.count, startedAt: f.startedAt, peak: f.peak });
+      const event: AlarmFloodEvent = { type: f.type, area: f.area, ts: f.ts, count: f.count, startedAt: f.startedAt, peak: f.peak };
+      if (f.type === 'flood-start') this.floods.set(f.area, event);
+      else this.floods.delete(f.area);
+      this.announcer?.flood(event);
     }
   }
 
   private handle(transitions: readonly AlarmTransition[]): void {
     for (const t of transitions) {
+      if (t.event.state !== 'unack' && t.event.state !== 'rtn-unack') this.escalations.delete(t.event.id);
       this.o.journal.record(t);
       this.announcer?.alarm(t.event);
     }
@@ -106,6 +115,18 @@ export class AlarmService {
 
   active(): AlarmEvent[] {
     return this.o.engine.active();
+  }
+
+  activeFloods(): AlarmFloodEvent[] {
+    return [...this.floods.values()];
+  }
+
+  openEscalations(): AlarmEscalationEvent[] {
+    return [...this.escalations.values()];
+  }
+
+  unshelve(who: Identity, id: string, comment: string | undefined): ActionOutcome {
+    return this.act('alarm-unshelve', who, id, comment ?? '', () => this.o.engine.unshelve(id, who.user, comment, Date.now()));
   }
 
   ack(who: Identity, req: AlarmAckRequest): ActionOutcome {

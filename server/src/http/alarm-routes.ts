@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isAlarmId, isTagId, validateAlarmAckBody, validateAlarmShelveBody } from '@park/protocol';
+import { ALARM_KINDS, ALARM_PRIORITIES, ALARM_STATES, isAlarmId, isTagId, validateAlarmAckBody, validateAlarmShelveBody } from '@park/protocol';
 import type { AlarmService, ActionOutcome } from '../alarm-service/alarm-service.js';
 import type { AlarmJournal } from '../alarm-service/alarm-journal.js';
 import { identityOf, requirePermission, type AuthContext } from './auth-routes.js';
@@ -33,12 +33,30 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
     if (area !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(area)) return reply.code(400).send({ error: 'area: not a site id' });
     const user = str('user');
     if (user !== undefined && user.length > 64) return reply.code(400).send({ error: 'user: at most 64 characters' });
+    const oneOf = (k: 'kind' | 'priority' | 'state', allowed: readonly string[]): string | { error: string } | undefined => {
+      const v = str(k);
+      return v === undefined || allowed.includes(v) ? v : { error: `${k}: one of ${allowed.join(', ')}` };
+    };
+    const kind = oneOf('kind', ALARM_KINDS);
+    const priority = oneOf('priority', ALARM_PRIORITIES);
+    const state = oneOf('state', ALARM_STATES);
+    for (const f of [kind, priority, state]) if (typeof f === 'object') return reply.code(400).send(f);
     let limit = JOURNAL_DEFAULT_LIMIT;
     if (q['limit'] !== undefined) {
       limit = Number(q['limit']);
       if (!Number.isInteger(limit) || limit < 1 || limit > JOURNAL_MAX_LIMIT) return reply.code(400).send({ error: `limit: a whole number from 1 to ${JOURNAL_MAX_LIMIT}` });
     }
-    return d.journal.search({ fromMs, toMs, limit, ...(tag !== undefined ? { tagId: tag } : {}), ...(area !== undefined ? { area } : {}), ...(user !== undefined ? { user } : {}) });
+    return d.journal.search({
+      fromMs,
+      toMs,
+      limit,
+      ...(tag !== undefined ? { tagId: tag } : {}),
+      ...(area !== undefined ? { area } : {}),
+      ...(user !== undefined ? { user } : {}),
+      ...(typeof kind === 'string' ? { kind } : {}),
+      ...(typeof priority === 'string' ? { priority } : {}),
+      ...(typeof state === 'string' ? { state } : {}),
+    });
   });
 
   app.post<{ Params: { id: string } }>('/api/alarms/:id/ack', { preHandler: requirePermission(d.auth, 'ack') }, async (req, reply) => {
@@ -46,6 +64,13 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
     const body = validateAlarmAckBody(req.body ?? {});
     if (!body.ok) return reply.code(400).send({ ok: false, error: body.reason });
     return send(reply, d.alarms.ack(identityOf(req), { id: req.params.id, ...(body.value.comment !== undefined ? { comment: body.value.comment } : {}) }));
+  });
+
+  app.post<{ Params: { id: string } }>('/api/alarms/:id/unshelve', { preHandler: requirePermission(d.auth, 'shelve') }, async (req, reply) => {
+    if (!isAlarmId(req.params.id)) return reply.code(400).send({ ok: false, error: 'not an alarm id' });
+    const body = validateAlarmAckBody(req.body ?? {});
+    if (!body.ok) return reply.code(400).send({ ok: false, error: body.reason });
+    return send(reply, d.alarms.unshelve(identityOf(req), req.params.id, body.value.comment));
   });
 
   // Acknowledge a page of alarms at once; each gets its own result (and audit entry).

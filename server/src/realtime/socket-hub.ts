@@ -23,6 +23,8 @@ import { can } from '../auth/permissions.js';
 
 export interface AlarmActions {
   active(): AlarmEvent[];
+  activeFloods(): AlarmFloodEvent[];
+  openEscalations(): AlarmEscalationEvent[];
   ack(who: Identity, req: AlarmAckRequest): AckResult;
   shelve(who: Identity, req: AlarmShelveRequest): AckResult;
 }
@@ -93,6 +95,8 @@ export class SocketHub {
         tags,
         values: d.live.all().filter((v) => !wanted || tagIds.has(v.id)),
         alarms: d.alarms.active().filter((a) => !wanted || wanted.has(d.alarmSite(a.id) ?? '')),
+        floods: d.alarms.activeFloods().filter((f) => !wanted || wanted.has(f.area)),
+        escalations: ['commander', 'admin'].includes(socket.data.identity.role) ? d.alarms.openEscalations() : [],
         gateways: d.gateways.list(),
       });
       socket.on('alarm:ack', (raw, callback) => {

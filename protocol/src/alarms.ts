@@ -36,10 +36,11 @@ export const ALARM_PRIORITIES: readonly AlarmPriority[] = ['critical', 'high', '
  * on/off delays); `roc` rate of change; `discrete` (SIS trip, bypass active,
  * valve position mismatch, a GDS level); `bad-quality` (instrument fault);
  * `stale` (no good value within a window: communication loss);
- * `gateway-offline`.
+ * `gateway-offline`; `frozen` (a transmitter reporting exactly the same
+ * value for longer than a configured window: a stuck instrument).
  */
-export type AlarmKind = 'hh' | 'h' | 'l' | 'll' | 'roc' | 'discrete' | 'bad-quality' | 'stale' | 'gateway-offline';
-export const ALARM_KINDS: readonly AlarmKind[] = ['hh', 'h', 'l', 'll', 'roc', 'discrete', 'bad-quality', 'stale', 'gateway-offline'];
+export type AlarmKind = 'hh' | 'h' | 'l' | 'll' | 'roc' | 'discrete' | 'bad-quality' | 'stale' | 'gateway-offline' | 'frozen';
+export const ALARM_KINDS: readonly AlarmKind[] = ['hh', 'h', 'l', 'll', 'roc', 'discrete', 'bad-quality', 'stale', 'gateway-offline', 'frozen'];
 
 /**
  * One alarm state transition (the `alarm` Socket.IO event, one journal
@@ -71,6 +72,14 @@ export interface AlarmEvent {
   comment?: string;
   /** When shelving expires; present only while `state` is `shelved`. */
   shelvedUntil?: number;
+  /**
+   * True when this alarm was chosen as the first-out of a cascade: the
+   * earliest alarm raised in the hazard source of an SIS trip (or in the
+   * area of a flood) within the first-out window before it. Set by a
+   * transition with cause `first-out`; kept until the alarm's next raise.
+   * Absent otherwise. The choice is described in docs/alarms.md ("First-out").
+   */
+  firstOut?: boolean;
   /** When this transition happened. */
   ts: number;
 }

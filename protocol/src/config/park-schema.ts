@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALARM_PRIORITIES, type AlarmPriority } from '../alarms.js';
 import { formatPath } from './format-issue.js';
 
 /**
@@ -35,6 +36,143 @@ export const limitsSchema = z.strictObject({
   deadband: finite.min(0).default(0),
 });
 
+// ---------------------------------------------------------------------------
+// Per-tag alarm options (`alarms:`). The alarm engine's `rulesFromPark`
+// (server/src/alarms/rules.ts) reads them; without them it derives alarms
+// from `limits`, the unit and the tag id (docs/alarms.md). Durations here are
+// in seconds (`…S`), as alarm rationalization records them.
+
+/**
+ * GB/T 50493-2019 5.5.2 (DOMAIN.md §2.1): the highest set point allowed for
+ * each gas alarm level, as a fraction of the gas's base: combustible (point
+ * detector) level 1 ≤ 25 % LEL, level 2 ≤ 50 % LEL; toxic level 1 ≤ 100 %
+ * OEL, level 2 ≤ 200 % OEL. Used both to derive set points (at the maximum)
+ * and to check explicit ones. The one place these numbers live.
+ */
+export const GAS_ALARM_SETPOINTS = {
+  combustible: { base: 'LEL', maxFraction: { 1: 0.25, 2: 0.5 } },
+  toxic: { base: 'OEL', maxFraction: { 1: 1, 2: 2 } },
+} as const satisfies Record<string, { base: string; maxFraction: Record<1 | 2, number> }>;
+export type GasClass = keyof typeof GAS_ALARM_SETPOINTS;
+export const GAS_CLASSES = ['combustible', 'toxic'] as const satisfies readonly GasClass[];
+
+/** OEL kinds of GBZ 2.1 (DOMAIN.md §2.1). Which one applies is not verified: record it per detector. */
+export const OEL_BASES = ['MAC', 'PC-STEL', 'PC-TWA'] as const;
+
+/** Alarm kinds a tag can have, for `alarms.priority` and `alarms.suppressWhen.kinds`. */
+export const TAG_ALARM_KINDS = ['hh', 'h', 'l', 'll', 'roc', 'discrete', 'bad-quality', 'stale', 'frozen'] as const;
+export type TagAlarmKind = (typeof TAG_ALARM_KINDS)[number];
+/** The kinds suppressed by `suppressWhen` unless `kinds` says otherwise: the process alarms, not the instrument-health ones. */
+export const DEFAULT_SUPPRESSED_KINDS = ['hh', 'h', 'l', 'll', 'roc', 'discrete', 'frozen'] as const satisfies readonly TagAlarmKind[];
+
+const priority = z.enum(ALARM_PRIORITIES as unknown as [AlarmPriority, ...AlarmPriority[]]);
+const delayS = z.number().finite().min(0).max(3600);
+
+export const tagAlarmsSchema = z.strictObject({
+  /** Priority per alarm kind of this tag, over the defaults (discrete and mismatch alarms: in their own blocks). */
+  priority: z
+    .strictObject({
+      hh: priority.optional(),
+      h: priority.optional(),
+      l: priority.optional(),
+      ll: priority.optional(),
+      roc: priority.optional(),
+      'bad-quality': priority.optional(),
+      stale: priority.optional(),
+      frozen: priority.optional(),
+    })
+    .optional(),
+  /** The raise condition of a process alarm (limits, rate, discrete) must hold this long, s. Default 0. */
+  onDelayS: delayS.optional(),
+  /** The return-to-normal condition must hold this long, s. Default 0. */
+  offDelayS: delayS.optional(),
+  /** Rate-of-change alarm: |rate| ≥ `limit` units per minute over `windowS`. */
+  roc: z
+    .strictObject({
+      limit: finite.positive(),
+      windowS: z.number().finite().min(1).max(3600).default(60),
+      deadband: finite.min(0).default(0),
+    })
+    .optional(),
+  /** Frozen-value alarm: exactly the same value for this long, s. Needs every change published (no reportDeadband). */
+  frozenAfterS: z.number().finite().min(10).max(7 * 86_400).optional(),
+  /** Stale alarm: no good value for this long, s. Default 120 (docs/alarms.md says why). */
+  staleAfterS: z.number().finite().min(1).max(86_400).optional(),
+  /**
+   * A gas detector per GB/T 50493: its h is level 1 and its hh level 2; when
+   * `limits.h` / `limits.hh` are absent they are derived (at the maximum of
+   * GAS_ALARM_SETPOINTS), when present they are checked against it.
+   */
+  gas: z
+    .strictObject({
+      gas: z.enum(GAS_CLASSES),
+      /** Combustible: the gas's LEL in the tag's unit; 100 (implied) when the unit is %LEL. */
+      lel: finite.positive().optional(),
+      /** Toxic: the occupational exposure limit in the tag's unit (required for toxic). */
+      oel: finite.positive().optional(),
+      /** Toxic: which GBZ 2.1 limit `oel` is (recorded, not interpreted). */
+      oelBasis: z.enum(OEL_BASES).optional(),
+    })
+    .optional(),
+  /** Discrete tags: the alarm state, its priority and its meaning (over the naming table). */
+  discrete: z
+    .strictObject({
+      activeValue: z.literal([0, 1]).default(1),
+      priority: priority.optional(),
+      meaning: localizedTextSchema.optional(),
+      /** An SIS trip (or ESD): its raise marks the first-out of its hazard source; priority critical unless set. Default: from the naming table. */
+      trip: z.boolean().optional(),
+    })
+    .optional(),
+  /** Suppressed by design while another tag has a value (e.g. a pump's low-flow alarm while the pump is stopped). */
+  suppressWhen: z
+    .strictObject({
+      tag: tagIdSchema,
+      equals: finite,
+      /** Which of this tag's alarms; default: the process alarms (DEFAULT_SUPPRESSED_KINDS). */
+      kinds: z.array(z.enum(TAG_ALARM_KINDS)).min(1).optional(),
+      /** Suppression ends only after the condition has been false this long, s (equipment starting up). Default 0. */
+      releaseAfterS: delayS.default(0),
+    })
+    .optional(),
+  /**
+   * Valve position feedback mismatch, as this tag's `discrete` alarm: both
+   * limit switches on, or neither for longer than `afterS` (the travel
+   * time); with `commandTag`, the feedback not matching the command (1 =
+   * open) for longer than `afterS`.
+   */
+  mismatch: z
+    .strictObject({
+      openTag: tagIdSchema,
+      closedTag: tagIdSchema,
+      commandTag: tagIdSchema.optional(),
+      afterS: delayS,
+      priority: priority.optional(),
+      meaning: localizedTextSchema.optional(),
+    })
+    .optional(),
+});
+export type TagAlarmsConfig = z.output<typeof tagAlarmsSchema>;
+export type TagGasConfig = NonNullable<TagAlarmsConfig['gas']>;
+
+/** True when the unit is %LEL (case-insensitive, trimmed). */
+export function isLelUnit(unit: string): boolean {
+  return unit.trim().toLowerCase() === '%lel';
+}
+
+/**
+ * The GB/T 50493 maximum set point of each gas level in the tag's unit, with
+ * the base it comes from, or null when the tag declares no gas or its base
+ * (LEL, OEL) is missing.
+ */
+export function gasSetpointMaxima(unit: string, gas: TagGasConfig | undefined): { 1: number; 2: number; base: number; baseName: 'LEL' | 'OEL' } | null {
+  if (!gas) return null;
+  const table = GAS_ALARM_SETPOINTS[gas.gas];
+  const base = gas.gas === 'combustible' ? (gas.lel ?? (isLelUnit(unit) ? 100 : undefined)) : gas.oel;
+  if (base === undefined) return null;
+  return { 1: base * table.maxFraction[1], 2: base * table.maxFraction[2], base, baseName: table.base };
+}
+
 const tagBase = {
   id: tagIdSchema,
   /** Hazard source (重大危险源 unit) of the tag's site; none for park-wide points such as weather. */
@@ -55,6 +193,8 @@ const tagBase = {
    * every change. Not the alarm deadband (`limits.deadband`). See docs/gateway.md.
    */
   reportDeadband: finite.min(0).optional(),
+  /** Per-alarm options (priorities, delays, rate, frozen, stale, gas, discrete, suppression, mismatch); docs/configuration.md. */
+  alarms: tagAlarmsSchema.optional(),
 };
 
 export const opcuaAddressSchema = z.strictObject({
@@ -234,10 +374,13 @@ function checkPark(park: ParkConfig, ctx: Ctx): void {
           ctx.addIssue({ code: 'custom', path: [...tagPath, 'hazardSource'], message: `unknown hazard source "${tag.hazardSource}" (site "${site.id}" has ${[...hazardSources].map((h) => `"${h}"`).join(', ') || 'none'})`, input: tag.hazardSource });
         }
         checkLimits(tag, tagPath, ctx);
+        checkTagAlarms(tag, tagPath, ctx);
       });
       checkDevice(device, devicePath, ctx);
+      checkFrozenDeadband(device, devicePath, ctx);
     });
   });
+  checkAlarmReferences(park, ctx);
 }
 
 /** Per-device rules (addresses, security) shared by the park model and a gateway's inline devices. */
@@ -268,6 +411,7 @@ export const deviceListSchema = z.array(deviceSchema).superRefine((devices, ctx)
       if (firstTag !== undefined) ctx.addIssue({ code: 'custom', path: [di, 'tags', ti, 'id'], message: `duplicate tag id "${tag.id}" (first used at ${firstTag})`, input: tag.id });
       else seenTags.set(tag.id, formatPath([di, 'tags', ti]));
       checkLimits(tag, [di, 'tags', ti], ctx);
+      checkTagAlarms(tag, [di, 'tags', ti], ctx);
     });
     checkDevice(device, [di], ctx);
   });
@@ -289,6 +433,135 @@ function checkLimits(tag: TagConfig, tagPath: (string | number)[], ctx: Ctx): vo
     }
     prev = { key, value };
   }
+}
+
+type Path = (string | number)[];
+
+function fmt(x: number): string {
+  return String(Math.round(x * 1e6) / 1e6);
+}
+
+/** The `alarms:` options of one tag, on their own: kinds that apply, gas set points, frozen vs report deadband. */
+function checkTagAlarms(tag: TagConfig, tagPath: Path, ctx: Ctx): void {
+  const a = tag.alarms;
+  if (!a) return;
+  const at = [...tagPath, 'alarms'];
+  const issue = (path: Path, message: string, input?: unknown): void => {
+    ctx.addIssue({ code: 'custom', path, message, input });
+  };
+  const discrete = tag.kind === 'discrete';
+  const unit = tag.unit.trim() === '' ? '' : ` ${tag.unit.trim()}`;
+  if (discrete) {
+    for (const key of ['roc', 'frozenAfterS', 'gas'] as const) {
+      if (a[key] !== undefined) issue([...at, key], 'only for analog tags (this tag is kind: discrete)', a[key]);
+    }
+  } else if (a.discrete !== undefined) {
+    issue([...at, 'discrete'], 'only for discrete tags (kind: discrete)', a.discrete);
+  }
+  const maxima = discrete ? null : gasSetpointMaxima(tag.unit, a.gas);
+  if (a.gas) {
+    const g = a.gas;
+    if (g.gas === 'combustible') {
+      if (g.oel !== undefined) issue([...at, 'gas', 'oel'], 'only for toxic gas (gas: toxic)', g.oel);
+      if (g.oelBasis !== undefined) issue([...at, 'gas', 'oelBasis'], 'only for toxic gas (gas: toxic)', g.oelBasis);
+      if (g.lel === undefined && !isLelUnit(tag.unit)) issue([...at, 'gas', 'lel'], `required for a combustible detector whose unit is not %LEL: the gas's LEL in the tag's unit (${tag.unit.trim() || 'no unit'})`);
+      if (g.lel !== undefined && isLelUnit(tag.unit) && g.lel !== 100) issue([...at, 'gas', 'lel'], `must be 100 or left out when the unit is %LEL, got ${fmt(g.lel)}`, g.lel);
+    } else {
+      if (g.lel !== undefined) issue([...at, 'gas', 'lel'], 'only for combustible gas (gas: combustible)', g.lel);
+      if (g.oel === undefined) issue([...at, 'gas', 'oel'], "required for a toxic detector: the gas's occupational exposure limit in the tag's unit");
+    }
+    if (maxima) {
+      for (const [key, level] of [['h', 1], ['hh', 2]] as const) {
+        const explicit = tag.limits?.[key];
+        if (explicit === undefined || explicit <= maxima[level]) continue;
+        const pct = GAS_ALARM_SETPOINTS[g.gas].maxFraction[level] * 100;
+        issue([...tagPath, 'limits', key], `${fmt(explicit)}${unit} is above the GB/T 50493 level ${level} maximum of ${fmt(maxima[level])}${unit} (${pct} % of ${maxima.baseName} ${fmt(maxima.base)}${unit})`, explicit);
+      }
+      const l = tag.limits?.l ?? tag.limits?.ll;
+      const h = tag.limits?.h ?? maxima[1];
+      if (l !== undefined && tag.limits?.h === undefined && h <= l) issue([...at, 'gas'], `the derived level 1 set point ${fmt(h)}${unit} must be above the low limit ${fmt(l)}${unit}`, a.gas);
+      const hh = tag.limits?.hh;
+      if (hh !== undefined && tag.limits?.h === undefined && h >= hh) issue([...at, 'gas'], `the derived level 1 set point ${fmt(h)}${unit} must be below hh ${fmt(hh)}${unit}: set limits.h`, a.gas);
+    }
+  }
+  const has = (kind: TagAlarmKind): boolean => {
+    switch (kind) {
+      case 'hh':
+      case 'h':
+        return tag.limits?.[kind] !== undefined || maxima !== null;
+      case 'l':
+      case 'll':
+        return tag.limits?.[kind] !== undefined;
+      case 'roc':
+        return a.roc !== undefined;
+      case 'frozen':
+        return a.frozenAfterS !== undefined;
+      case 'discrete':
+        // The naming table (server) may give a discrete tag its alarm: not decidable here.
+        return discrete;
+      default:
+        return true;
+    }
+  };
+  const why = (kind: TagAlarmKind): string =>
+    kind === 'roc' ? 'set alarms.roc' : kind === 'frozen' ? 'set alarms.frozenAfterS' : kind === 'discrete' ? 'the tag is analog' : discrete ? 'the tag is discrete' : `set limits.${kind}${kind === 'h' || kind === 'hh' ? ' or alarms.gas' : ''}`;
+  if (a.priority) {
+    for (const [kind, value] of Object.entries(a.priority) as [TagAlarmKind, AlarmPriority | undefined][]) {
+      if (value !== undefined && !has(kind)) issue([...at, 'priority', kind], `this tag has no ${kind} alarm (${why(kind)})`, value);
+    }
+  }
+  if (a.suppressWhen?.kinds) {
+    a.suppressWhen.kinds.forEach((kind, i) => {
+      if (!has(kind)) issue([...at, 'suppressWhen', 'kinds', i], `this tag has no ${kind} alarm (${why(kind)})`, kind);
+    });
+  }
+  if (a.frozenAfterS !== undefined && (tag.reportDeadband ?? 0) > 0) {
+    issue([...at, 'frozenAfterS'], `frozen-value detection needs every change published, but reportDeadband is ${fmt(tag.reportDeadband ?? 0)}: set it to 0 or remove frozenAfterS`, a.frozenAfterS);
+  }
+  if (a.mismatch && a.discrete) issue([...at, 'mismatch'], 'a tag has one discrete alarm: this one already has alarms.discrete; put the mismatch on another tag (e.g. the valve\'s open feedback)', a.mismatch);
+  if (a.mismatch && a.mismatch.openTag === a.mismatch.closedTag) issue([...at, 'mismatch', 'closedTag'], `must differ from openTag ("${a.mismatch.openTag}")`, a.mismatch.closedTag);
+}
+
+/** Frozen detection needs every change: an OPC UA server-side data-change deadband hides small ones. */
+function checkFrozenDeadband(device: DeviceConfig, devicePath: Path, ctx: Ctx): void {
+  if (device.protocol !== 'opcua' || !device.subscription?.deadband || device.subscription.deadband.value <= 0 || device.mode === 'polling') return;
+  const db = device.subscription.deadband;
+  device.tags.forEach((tag, ti) => {
+    if (tag.alarms?.frozenAfterS === undefined) return;
+    ctx.addIssue({ code: 'custom', path: [...devicePath, 'tags', ti, 'alarms', 'frozenAfterS'], message: `frozen-value detection needs every change published, but the device's subscription.deadband is ${db.type} ${fmt(db.value)}: set it to 0 or remove frozenAfterS`, input: tag.alarms.frozenAfterS });
+  });
+}
+
+/** `suppressWhen` and `mismatch` name other tags of the park: they must exist and have the right kind. */
+function checkAlarmReferences(park: ParkConfig, ctx: Ctx): void {
+  const tags = new Map<string, TagConfig>();
+  for (const site of park.sites) for (const device of site.devices) for (const tag of device.tags) if (!tags.has(tag.id)) tags.set(tag.id, tag);
+  park.sites.forEach((site, si) =>
+    site.devices.forEach((device, di) =>
+      device.tags.forEach((tag, ti) => {
+        const a = tag.alarms;
+        if (!a) return;
+        const at = ['sites', si, 'devices', di, 'tags', ti, 'alarms'];
+        const s = a.suppressWhen;
+        if (s) {
+          const ref = tags.get(s.tag);
+          if (s.tag === tag.id) ctx.addIssue({ code: 'custom', path: [...at, 'suppressWhen', 'tag'], message: 'a tag cannot suppress its own alarms: name the tag that says the equipment is not in operation', input: s.tag });
+          else if (!ref) ctx.addIssue({ code: 'custom', path: [...at, 'suppressWhen', 'tag'], message: `unknown tag "${s.tag}"`, input: s.tag });
+          else if (ref.kind === 'discrete' && s.equals !== 0 && s.equals !== 1) ctx.addIssue({ code: 'custom', path: [...at, 'suppressWhen', 'equals'], message: `"${s.tag}" is discrete: equals must be 0 or 1, got ${fmt(s.equals)}`, input: s.equals });
+        }
+        const m = a.mismatch;
+        if (m) {
+          for (const key of ['openTag', 'closedTag', 'commandTag'] as const) {
+            const id = m[key];
+            if (id === undefined) continue;
+            const ref = tags.get(id);
+            if (!ref) ctx.addIssue({ code: 'custom', path: [...at, 'mismatch', key], message: `unknown tag "${id}"`, input: id });
+            else if (ref.kind !== 'discrete') ctx.addIssue({ code: 'custom', path: [...at, 'mismatch', key], message: `"${id}" must be a discrete tag (kind: discrete), it is analog`, input: id });
+          }
+        }
+      }),
+    ),
+  );
 }
 
 const REGISTER_COUNT: Record<(typeof MODBUS_TYPES)[number], number> = { bool: 0, bit: 1, int16: 1, uint16: 1, int32: 2, uint32: 2, float32: 2, float64: 4 };

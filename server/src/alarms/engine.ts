@@ -14,7 +14,8 @@
  * the constructor throws, on an unusable rule set: a configuration error.
  *
  * Per reading the work is constant: a map lookup and the tag's few rules,
- * precomputed; when nothing changes nothing is allocated and the shared
+ * precomputed (plus the few mismatch alarms and suppression logics that
+ * read the tag); when nothing changes nothing is allocated and the shared
  * NO_TRANSITIONS is returned. State changes go through the pure
  * `transition()` of lifecycle.ts. Described in docs/alarms.md.
  */
@@ -35,7 +36,7 @@ import {
 import { FloodDetector, type FloodEvent, type FloodStatus } from './flood.js';
 import { transition, type Lifecycle, type LifecycleEvent } from './lifecycle.js';
 import { RateWindow } from './rate.js';
-import { ALARM_DEFAULTS, LIMIT_KINDS, checkRules, isValueKind, renderMessage, type AlarmDefaults, type AlarmRule } from './rules.js';
+import { ALARM_DEFAULTS, LIMIT_KINDS, checkRules, formatNumber, isValueKind, renderMessage, type AlarmDefaults, type AlarmRule, type SuppressionSpec } from './rules.js';
 
 // ---------------------------------------------------------------------------
 // Output types.
@@ -45,8 +46,12 @@ import { ALARM_DEFAULTS, LIMIT_KINDS, checkRules, isValueKind, renderMessage, ty
  * - `condition`: the alarm condition was raised or cleared (a reading, a
  *   delay completing at a tick, stale detection, gateway status);
  * - `ack`, `shelve`, `unshelve`, `suppress`, `unsuppress`, `out-of-service`,
- *   `in-service`: an operator or logic action (with `user`);
+ *   `in-service`: an operator or logic action (with `user`; for suppression
+ *   by design from configuration, the logic's name `logic:<tag>=<value>`);
  * - `shelve-expired`: shelving ran out at a tick;
+ * - `first-out`: the alarm was chosen as the first-out of a cascade (an SIS
+ *   trip in its hazard source or a flood start in its area); the state does
+ *   not change (`event.state === previous`) and `event.firstOut` is true;
  * - `restore`: never emitted by the engine (restore() announces nothing);
  *   it is reserved for consumers that label a restored record, e.g. in a
  *   start-up log.
@@ -61,13 +66,14 @@ export type TransitionCause =
   | 'unsuppress'
   | 'out-of-service'
   | 'in-service'
+  | 'first-out'
   | 'restore';
 
 /**
  * One state transition: journal it, then announce it. `event.state` is the
  * state after the transition; `event.state === previous` happens only for a
  * condition change while `shelved` or `suppressed` (journalled, not
- * annunciated). A transition annunciates (sound, flood count, escalation
+ * annunciated) and for a `first-out` marking. A transition annunciates (sound, flood count, escalation
  * clock) exactly when `event.state === 'unack' && previous !== 'unack'`.
  *
  * Timestamps of `event`, all on the engine clock (the `nowMs` passed in):
@@ -179,7 +185,7 @@ export interface BadActor {
 }
 
 export type AlarmEngineOptions = Partial<
-  Pick<AlarmDefaults, 'escalateAfterMs' | 'floodWindowMs' | 'floodStartAbove' | 'floodEndBelow' | 'chatterWindowMs' | 'chatterChanges' | 'messageLanguage'>
+  Pick<AlarmDefaults, 'escalateAfterMs' | 'floodWindowMs' | 'floodStartAbove' | 'floodEndBelow' | 'chatterWindowMs' | 'chatterChanges' | 'firstOutWindowMs' | 'messageLanguage'>
 >;
 
 /** Returned by onReading and onGatewayStatus when nothing changed: shared, frozen, never allocated per call. */
@@ -213,6 +219,8 @@ const PRIORITY_RANK = new Map(ALARM_PRIORITIES.map((p, i) => [p, i]));
 class GatewayState {
   /** null until the first status report. */
   online: boolean | null = null;
+  /** A reading of one of its tags arrived (data without a status message still means it is there). */
+  heard = false;
   /** Engine time of the latest offline → online change (stale windows restart here). */
   onlineSinceMs = -Infinity;
   record: AlarmRecord | null = null;
@@ -226,6 +234,14 @@ class TagState {
   discrete: AlarmRecord | null = null;
   badQuality: AlarmRecord | null = null;
   stale: AlarmRecord | null = null;
+  frozen: AlarmRecord | null = null;
+  /** Frozen detection: the value seen since `frozenSinceNowMs` (engine clock); NaN: none yet (or reset by a bad reading). */
+  frozenValue = Number.NaN;
+  frozenSinceNowMs = Number.NaN;
+  /** Mismatch alarms that read this tag (valve feedback or command); null: none. */
+  watchers: AlarmRecord[] | null = null;
+  /** Suppression logics this tag controls; null: none. */
+  logics: SuppressionLogic[] | null = null;
   /** Source time of the latest evaluated reading. */
   lastTs = -Infinity;
   /** Quality of the latest evaluated reading; null before the first. */
@@ -240,8 +256,36 @@ class TagState {
   ) {}
 }
 
+/** One `suppressWhen` condition: while `control` reads `equals`, its members are suppressed by design. */
+class SuppressionLogic {
+  readonly members: AlarmRecord[] = [];
+  /** The logic's current verdict (after the release delay). */
+  on = false;
+  /** Engine time the condition became false while on; NaN: no release pending. */
+  releaseSinceMs = Number.NaN;
+  constructor(
+    readonly spec: SuppressionSpec,
+    readonly control: TagState,
+  ) {}
+}
+
+/** A first-out scope (hazard source or area): raises within the first-out window, oldest first from `head`. */
+class RaiseLog {
+  recs: AlarmRecord[] = [];
+  times: number[] = [];
+  head = 0;
+}
+
 class AlarmRecord implements Lifecycle {
   state: AlarmState = 'normal';
+  /** Chosen as the first-out of a cascade; cleared by the next raise. */
+  firstOut = false;
+  /** The suppression logic that owns this alarm's suppression; null: by hand only. */
+  logic: SuppressionLogic | null = null;
+  /** Mismatch alarms: the open, closed and (optional) command tags. */
+  inputs: TagState[] | null = null;
+  /** Mismatch alarms: which feedback disagrees (the message's `{detail}`). */
+  detail: string | undefined = undefined;
   active = false;
   suppressed = false;
   /** Restored in shelved/suppressed/out-of-service, where the journal does not say whether the condition is active: the first evaluation sets it silently. */
@@ -311,6 +355,10 @@ function isFiniteNumber(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);
 }
 
+function byLogic(logic: SuppressionLogic): string {
+  return `suppression of this alarm is set by its design logic ${logic.spec.name} (configuration: suppressWhen), not by hand`;
+}
+
 function optionalText(x: string | undefined): string | undefined {
   return x === undefined || x.trim() === '' ? undefined : x;
 }
@@ -327,6 +375,11 @@ export class AlarmEngine {
   private readonly pendingSet = new Set<AlarmRecord>();
   private readonly shelvedSet = new Set<AlarmRecord>();
   private readonly escalationWatch = new Set<AlarmRecord>();
+  private readonly frozenTags: TagState[] = [];
+  /** Suppression logics waiting for their release delay. */
+  private readonly releasing = new Set<SuppressionLogic>();
+  /** First-out scopes: `hs:<hazard source>` and `area:<area>`. */
+  private readonly raiseLogs = new Map<string, RaiseLog>();
   private readonly flood: FloodDetector;
   /** Transitions of the call in progress; allocated at the first one. */
   private out: AlarmTransition[] | null = null;
@@ -356,6 +409,7 @@ export class AlarmEngine {
       floodEndBelow: options.floodEndBelow ?? d.floodEndBelow,
       chatterWindowMs: options.chatterWindowMs ?? d.chatterWindowMs,
       chatterChanges: options.chatterChanges ?? d.chatterChanges,
+      firstOutWindowMs: options.firstOutWindowMs ?? d.firstOutWindowMs,
       messageLanguage: options.messageLanguage ?? d.messageLanguage,
     };
     const problems = [...checkRules(rules), ...this.checkSettings()];
@@ -368,7 +422,43 @@ export class AlarmEngine {
       tag.limits.sort((a, b) => LIMIT_KINDS.indexOf(a.rule.kind as (typeof LIMIT_KINDS)[number]) - LIMIT_KINDS.indexOf(b.rule.kind as (typeof LIMIT_KINDS)[number]));
       if (tag.roc !== null) tag.rate = new RateWindow(tag.roc.rule.rocWindowMs as number, tag.stale?.rule.staleAfterMs ?? ALARM_DEFAULTS.staleAfterMs);
       if (tag.stale !== null) this.staleTags.push(tag);
+      if (tag.frozen !== null) this.frozenTags.push(tag);
     }
+    this.wireReferences();
+  }
+
+  /** Mismatch inputs and suppression logics name other tags: link them (after every rule has its tag). */
+  private wireReferences(): void {
+    const logics = new Map<string, SuppressionLogic>();
+    for (const rec of this.records.values()) {
+      const m = rec.rule.mismatch;
+      if (m !== null) {
+        rec.inputs = [m.openTag, m.closedTag, ...(m.commandTag === null ? [] : [m.commandTag])].map((id) => this.referencedTag(id));
+        for (const input of rec.inputs) (input.watchers ??= []).push(rec);
+      }
+      const sw = rec.rule.suppressWhen;
+      if (sw !== null) {
+        const key = `${sw.tag}\u0000${sw.equals}\u0000${sw.releaseAfterMs}\u0000${sw.name}`;
+        let logic = logics.get(key);
+        if (logic === undefined) {
+          logic = new SuppressionLogic(sw, this.referencedTag(sw.tag));
+          logics.set(key, logic);
+          (logic.control.logics ??= []).push(logic);
+        }
+        logic.members.push(rec);
+        rec.logic = logic;
+      }
+    }
+  }
+
+  /** The state of a tag another alarm reads; created (no gateway known) if the tag has no rule of its own. */
+  private referencedTag(id: string): TagState {
+    let tag = this.tags.get(id);
+    if (tag === undefined) {
+      tag = new TagState(id, null);
+      this.tags.set(id, tag);
+    }
+    return tag;
   }
 
   private checkSettings(): string[] {
@@ -383,6 +473,7 @@ export class AlarmEngine {
     positive('floodStartAbove', 0);
     positive('floodEndBelow', 1);
     positive('chatterWindowMs', 1);
+    positive('firstOutWindowMs', 0);
     if (!Number.isInteger(s.chatterChanges) || s.chatterChanges < 2) problems.push(`option chatterChanges: expected a whole number ≥ 2, got ${String(s.chatterChanges)}`);
     if (s.floodEndBelow > s.floodStartAbove + 1) problems.push(`option floodEndBelow (${s.floodEndBelow}) must be at most floodStartAbove + 1 (${s.floodStartAbove + 1})`);
     if (s.messageLanguage !== 'en' && s.messageLanguage !== 'zh') problems.push(`option messageLanguage: expected "en" or "zh", got ${JSON.stringify(s.messageLanguage)}`);
@@ -423,13 +514,17 @@ export class AlarmEngine {
         tag.roc = rec;
         break;
       case 'discrete':
-        tag.discrete = rec;
+        // A mismatch alarm reads its feedback tags (wired later), not its own tag's value.
+        if (rule.mismatch === null) tag.discrete = rec;
         break;
       case 'bad-quality':
         tag.badQuality = rec;
         break;
       case 'stale':
         tag.stale = rec;
+        break;
+      case 'frozen':
+        tag.frozen = rec;
         break;
     }
   }
@@ -469,6 +564,7 @@ export class AlarmEngine {
       this.stats.invalidReadings++;
       return NO_TRANSITIONS;
     }
+    if (tag.gateway !== null) tag.gateway.heard = true;
     if (ts < tag.lastTs) {
       if (replay) {
         this.stats.outOfOrderReplays++;
@@ -487,6 +583,11 @@ export class AlarmEngine {
         bq.err = typeof err === 'string' ? err : undefined;
         this.evaluate(bq, RAISE, ts, nowMs, null, true);
       }
+      // The value is unknown: the frozen window restarts with the next usable one.
+      tag.frozenValue = Number.NaN;
+      // A bad control tag cannot prove the equipment is stopped: suppression ends (fail-safe).
+      const logics = tag.logics;
+      if (logics !== null) for (let i = 0; i < logics.length; i++) this.updateLogic(logics[i] as SuppressionLogic, nowMs);
       return this.flush();
     }
 
@@ -516,7 +617,118 @@ export class AlarmEngine {
     if (discrete !== null) {
       this.evaluate(discrete, (v !== 0 ? 1 : 0) === discrete.rule.activeValue ? RAISE : CLEAR, ts, nowMs, v, good);
     }
+    const frozen = tag.frozen;
+    if (frozen !== null && !replay) {
+      if (v !== tag.frozenValue) {
+        tag.frozenValue = v;
+        tag.frozenSinceNowMs = nowMs;
+        this.evaluate(frozen, CLEAR, ts, nowMs, v, good);
+      } else if (nowMs - this.frozenSince(tag) >= (frozen.rule.frozenAfterMs as number)) {
+        this.evaluate(frozen, RAISE, ts, nowMs, v, good);
+      }
+    }
+    const watchers = tag.watchers;
+    if (watchers !== null) for (let i = 0; i < watchers.length; i++) this.evaluateMismatch(watchers[i] as AlarmRecord, ts, nowMs);
+    const logics = tag.logics;
+    if (logics !== null) for (let i = 0; i < logics.length; i++) this.updateLogic(logics[i] as SuppressionLogic, nowMs);
     return this.flush();
+  }
+
+  /** Start of the frozen window: the first reading of the current value, or the gateway's return online if later. */
+  private frozenSince(tag: TagState): number {
+    const since = tag.frozenSinceNowMs;
+    const back = tag.gateway?.onlineSinceMs ?? -Infinity;
+    return back > since ? back : since;
+  }
+
+  /**
+   * A valve mismatch alarm from the latest feedback: both limit switches on
+   * raises at once-after-delay; with a command, feedback that does not match
+   * it; without one, neither switch on (the valve travelling or stuck). The
+   * rule's on-delay is the travel time. While any input is bad or has not
+   * reported, the condition is held; only all-good inputs can clear it.
+   */
+  private evaluateMismatch(rec: AlarmRecord, ts: number, nowMs: number): void {
+    const inputs = rec.inputs as TagState[];
+    let allGood = true;
+    for (let i = 0; i < inputs.length; i++) {
+      const q = (inputs[i] as TagState).quality;
+      if (q === null || q === 'bad') return;
+      if (q !== 'good') allGood = false;
+    }
+    const open = (inputs[0] as TagState).value !== 0;
+    const closed = (inputs[1] as TagState).value !== 0;
+    const command = inputs.length > 2 ? (inputs[2] as TagState) : null;
+    let cond: Cond;
+    let detail: string | undefined;
+    if (open && closed) {
+      cond = RAISE;
+      detail = 'open and closed feedback both on';
+    } else if (command !== null) {
+      const wantOpen = command.value !== 0;
+      cond = (wantOpen ? open : closed) ? CLEAR : RAISE;
+      detail = wantOpen ? 'commanded open, not open' : 'commanded closed, not closed';
+    } else {
+      cond = open || closed ? CLEAR : RAISE;
+      detail = 'neither open nor closed';
+    }
+    if (cond === RAISE && !rec.active) rec.detail = detail;
+    this.evaluate(rec, cond, ts, nowMs, null, allGood);
+  }
+
+  /**
+   * Applies a suppression logic to its members: on while the control tag
+   * reads `equals` (good or uncertain); off when it reads anything else for
+   * `releaseAfterMs`, or at once when it is bad or stale (fail-safe: an
+   * unknown signal does not prove the equipment is stopped). While the
+   * control tag's gateway is offline the verdict is held, as stale alarms
+   * are masked then: one `gateway-offline` alarm says it, and releasing
+   * would re-annunciate alarms whose own data is as old. Before the control tag's first
+   * reading nothing is suppressed. Members are brought in line on every
+   * evaluation, so a restored `suppressed` state is confirmed or ended by
+   * the first reading of the control tag.
+   */
+  private updateLogic(logic: SuppressionLogic, nowMs: number): void {
+    const c = logic.control;
+    if (c.gateway?.online === false) return;
+    const usable = (c.quality === 'good' || c.quality === 'uncertain') && c.stale?.active !== true;
+    let on: boolean;
+    if (usable && c.value === logic.spec.equals) {
+      on = true;
+      if (logic.releaseSinceMs === logic.releaseSinceMs) {
+        logic.releaseSinceMs = Number.NaN;
+        this.releasing.delete(logic);
+      }
+    } else if (!logic.on || !usable || logic.spec.releaseAfterMs <= 0) {
+      on = false;
+    } else {
+      if (logic.releaseSinceMs !== logic.releaseSinceMs) {
+        logic.releaseSinceMs = nowMs;
+        this.releasing.add(logic);
+      }
+      on = nowMs - logic.releaseSinceMs < logic.spec.releaseAfterMs;
+    }
+    if (!on && logic.releaseSinceMs === logic.releaseSinceMs) {
+      logic.releaseSinceMs = Number.NaN;
+      this.releasing.delete(logic);
+    }
+    logic.on = on;
+    const members = logic.members;
+    for (let i = 0; i < members.length; i++) {
+      const rec = members[i] as AlarmRecord;
+      if (rec.suppressed !== on) this.logicSuppress(rec, on, nowMs);
+    }
+  }
+
+  private logicSuppress(rec: AlarmRecord, on: boolean, nowMs: number): void {
+    const result = transition(rec, on ? 'suppress' : 'unsuppress');
+    if (!result.ok) return;
+    const previous = rec.state;
+    const ts = this.stamp(rec, nowMs);
+    const spec = (rec.logic as SuppressionLogic).spec;
+    if (result.next.state !== previous) rec.comment = on ? `suppressed by design while ${spec.tag} = ${formatNumber(spec.equals)}` : undefined;
+    this.apply(rec, result.next);
+    if (rec.state !== previous) this.emit(rec, previous, on ? 'suppress' : 'unsuppress', ts, spec.name, undefined);
   }
 
   /**
@@ -561,7 +773,19 @@ export class AlarmEngine {
       if (rec.shelvedUntil !== undefined && nowMs >= rec.shelvedUntil) this.applyLifecycle(rec, 'shelve-expired', nowMs, undefined);
     }
     for (const rec of this.pendingSet) this.completeByTime(rec, nowMs);
+    for (const logic of this.releasing) this.updateLogic(logic, nowMs);
+    // A gateway never heard from (no status, no reading) within the stale
+    // window is offline: one gateway-offline alarm instead of a stale alarm
+    // for each of its tags.
+    if (nowMs - this.startMs >= ALARM_DEFAULTS.staleAfterMs) {
+      for (const gw of this.gateways.values()) {
+        if (gw.online !== null || gw.heard) continue;
+        gw.online = false;
+        if (gw.record !== null) this.evaluate(gw.record, RAISE, Number.NaN, nowMs, null, true);
+      }
+    }
     for (const tag of this.staleTags) this.checkStale(tag, nowMs);
+    for (const tag of this.frozenTags) this.checkFrozen(tag, nowMs);
     const escalations = this.escalate(nowMs);
     this.flood.advance(nowMs);
     const transitions = this.out ?? [];
@@ -637,10 +861,19 @@ export class AlarmEngine {
     }
     const raising = rec.pending === PENDING_RAISE;
     if (nowMs - rec.pendingSinceNowMs < (raising ? rec.rule.onDelayMs : rec.rule.offDelayMs)) return;
-    const tag = rec.tag;
-    if (tag !== null && rec.valueKind) {
-      if (tag.quality === 'bad' || tag.gateway?.online === false || tag.stale?.active === true) return;
-      if (!raising && tag.quality !== 'good') return;
+    const inputs = rec.inputs;
+    if (inputs !== null) {
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i] as TagState;
+        if (input.quality === null || input.quality === 'bad' || input.gateway?.online === false || input.stale?.active === true) return;
+        if (!raising && input.quality !== 'good') return;
+      }
+    } else {
+      const tag = rec.tag;
+      if (tag !== null && rec.valueKind) {
+        if (tag.quality === 'bad' || tag.gateway?.online === false || tag.stale?.active === true) return;
+        if (!raising && tag.quality !== 'good') return;
+      }
     }
     this.changeCondition(rec, raising, nowMs, rec.pendingSinceTs, Number.isNaN(rec.pendingValue) ? null : rec.pendingValue);
   }
@@ -654,7 +887,25 @@ export class AlarmEngine {
     let since = tag.lastGoodNowMs;
     if (gw !== null && gw.onlineSinceMs > since) since = gw.onlineSinceMs;
     if (this.startMs > since) since = this.startMs;
-    if (nowMs - since >= (rec.rule.staleAfterMs as number)) this.evaluate(rec, RAISE, Number.NaN, nowMs, null, true);
+    if (nowMs - since >= (rec.rule.staleAfterMs as number)) {
+      this.evaluate(rec, RAISE, Number.NaN, nowMs, null, true);
+      const logics = tag.logics;
+      if (logics !== null && rec.active) for (let i = 0; i < logics.length; i++) this.updateLogic(logics[i] as SuppressionLogic, nowMs);
+    }
+  }
+
+  /**
+   * Frozen detection at a tick: a gateway reports by exception, so a stuck
+   * value sends nothing but the integrity repeats. Masked while the tag is
+   * bad or stale, before its first usable value, and while its gateway is
+   * offline (the window restarts when it is back).
+   */
+  private checkFrozen(tag: TagState, nowMs: number): void {
+    const rec = tag.frozen as AlarmRecord;
+    if (rec.active && !rec.settle) return;
+    if (tag.quality === null || tag.quality === 'bad' || tag.frozenValue !== tag.frozenValue) return;
+    if (tag.gateway?.online === false || tag.stale?.active === true) return;
+    if (nowMs - this.frozenSince(tag) >= (rec.rule.frozenAfterMs as number)) this.evaluate(rec, RAISE, Number.NaN, nowMs, tag.frozenValue, true);
   }
 
   private escalate(nowMs: number): AlarmEscalation[] {
@@ -688,7 +939,9 @@ export class AlarmEngine {
       rec.raisedAt = ts;
       rec.ackedAt = undefined;
       rec.ackedBy = undefined;
+      rec.firstOut = false;
       if (result.next.state === 'unack') rec.comment = undefined;
+      if (previous !== 'out-of-service') this.noteRaise(rec, ts);
     }
     rec.message = this.render(rec);
     this.apply(rec, result.next);
@@ -696,6 +949,80 @@ export class AlarmEngine {
     if (rec.state !== previous || previous === 'shelved' || previous === 'suppressed') {
       this.emit(rec, previous, 'condition', ts, undefined, Number.isFinite(sourceTs) ? sourceTs : undefined);
     }
+    if (active && rec.rule.firstOutTrigger && previous !== 'out-of-service') this.markFirstOut(this.scopeOf(rec), ts, nowMs);
+  }
+
+  // -------------------------------------------------------------------------
+  // First-out.
+
+  /** The first-out scope of an SIS trip: its hazard source, or its area when the tag has none. */
+  private scopeOf(rec: AlarmRecord): string {
+    const hs = rec.rule.hazardSource;
+    return hs !== null ? `hs:${hs}` : `area:${rec.rule.area}`;
+  }
+
+  /** Remembers a condition raise (not out of service) in its hazard source's and its area's logs. */
+  private noteRaise(rec: AlarmRecord, ts: number): void {
+    if (rec.rule.kind === 'gateway-offline') return;
+    if (rec.rule.hazardSource !== null) this.logRaise(`hs:${rec.rule.hazardSource}`, rec, ts);
+    this.logRaise(`area:${rec.rule.area}`, rec, ts);
+  }
+
+  private logRaise(key: string, rec: AlarmRecord, ts: number): void {
+    let log = this.raiseLogs.get(key);
+    if (log === undefined) {
+      log = new RaiseLog();
+      this.raiseLogs.set(key, log);
+    }
+    this.pruneRaises(log, ts);
+    log.recs.push(rec);
+    log.times.push(ts);
+  }
+
+  private pruneRaises(log: RaiseLog, nowMs: number): void {
+    const from = nowMs - this.settings.firstOutWindowMs;
+    while (log.head < log.times.length && (log.times[log.head] as number) < from) log.head++;
+    if (log.head > 256 && log.head * 2 > log.times.length) {
+      log.recs = log.recs.slice(log.head);
+      log.times = log.times.slice(log.head);
+      log.head = 0;
+    }
+  }
+
+  /**
+   * A cascade trigger (an SIS trip raised, a flood started) at `triggerTs`:
+   * the alarm with the earliest raise in `scope` within the first-out window
+   * before it (the trigger itself included), skipping alarms now out of
+   * service, becomes first-out. If its latest transition was made in the
+   * same call (the trip's own raise, or the flood's crossing annunciation),
+   * that event carries `firstOut: true`; otherwise a `first-out` transition
+   * announces it. If that alarm is first-out already, nothing happens.
+   */
+  private markFirstOut(scope: string, triggerTs: number, nowMs: number): void {
+    const log = this.raiseLogs.get(scope);
+    if (log === undefined) return;
+    this.pruneRaises(log, triggerTs);
+    let first: AlarmRecord | null = null;
+    for (let i = log.head; i < log.recs.length; i++) {
+      const rec = log.recs[i] as AlarmRecord;
+      if (rec.state === 'out-of-service') continue;
+      first = rec;
+      break;
+    }
+    if (first === null || first.firstOut) return;
+    first.firstOut = true;
+    // Its latest transition is in this very batch (typically the trip's own raise): mark that event instead of adding one.
+    const out = this.out;
+    if (out !== null) {
+      for (let i = out.length - 1; i >= 0; i--) {
+        const t = out[i] as AlarmTransition;
+        if (t.event.id === first.rule.id && t.event.ts === first.lastTs) {
+          t.event.firstOut = true;
+          return;
+        }
+      }
+    }
+    this.emit(first, first.state, 'first-out', this.stamp(first, nowMs), undefined, undefined);
   }
 
   /** Chattering: the latest `chatterChanges` condition changes all within `chatterWindowMs`. */
@@ -721,7 +1048,7 @@ export class AlarmEngine {
   }
 
   private render(rec: AlarmRecord): string {
-    return renderMessage(rec.rule, this.settings.messageLanguage, { value: rec.value, err: rec.err });
+    return renderMessage(rec.rule, this.settings.messageLanguage, { value: rec.value, err: rec.err, detail: rec.detail });
   }
 
   private apply(rec: AlarmRecord, next: Lifecycle): void {
@@ -738,6 +1065,7 @@ export class AlarmEngine {
   }
 
   private emit(rec: AlarmRecord, previous: AlarmState, cause: TransitionCause, ts: number, user: string | undefined, sourceTs: number | undefined): void {
+    let floodStarted = false;
     rec.lastTs = ts;
     if (rec.message === '') rec.message = this.render(rec);
     if (rec.state === 'unack' && previous !== 'unack') {
@@ -749,13 +1077,14 @@ export class AlarmEngine {
       rec.annunciatedAt = ts;
       rec.escalated = false;
       if (rec.rule.priority === 'critical') this.escalationWatch.add(rec);
-      this.flood.annunciated(rec.rule.area, ts);
+      floodStarted = this.flood.annunciated(rec.rule.area, ts);
     }
     const t: AlarmTransition = { event: this.toEvent(rec), previous, cause };
     if (user !== undefined) t.user = user;
     if (sourceTs !== undefined) t.sourceTs = sourceTs;
     (this.out ??= []).push(t);
     this.stats.transitions++;
+    if (floodStarted) this.markFirstOut(`area:${rec.rule.area}`, ts, ts);
   }
 
   private flush(): readonly AlarmTransition[] {
@@ -783,6 +1112,7 @@ export class AlarmEngine {
     if (rec.ackedBy !== undefined) e.ackedBy = rec.ackedBy;
     if (rec.comment !== undefined) e.comment = rec.comment;
     if (rec.state === 'shelved' && rec.shelvedUntil !== undefined) e.shelvedUntil = rec.shelvedUntil;
+    if (rec.firstOut) e.firstOut = true;
     return e;
   }
 
@@ -859,6 +1189,7 @@ export class AlarmEngine {
   suppress(alarmId: string, by: string, reason: string, nowMs: number): ActionResult {
     const found = this.target('suppress', alarmId, by, nowMs, this.checkRequired('reason', reason, MAX_COMMENT_LENGTH));
     if (!(found instanceof AlarmRecord)) return found;
+    if (found.logic !== null) return this.refused('suppress', alarmId, byLogic(found.logic));
     const result = transition(found, 'suppress');
     if (!result.ok) return this.refused('suppress', alarmId, result.error);
     const ts = this.stamp(found, nowMs);
@@ -870,6 +1201,7 @@ export class AlarmEngine {
   unsuppress(alarmId: string, by: string, comment: string | undefined, nowMs: number): ActionResult {
     const found = this.target('unsuppress', alarmId, by, nowMs, this.checkComment(comment));
     if (!(found instanceof AlarmRecord)) return found;
+    if (found.logic !== null) return this.refused('unsuppress', alarmId, byLogic(found.logic));
     const result = transition(found, 'unsuppress');
     if (!result.ok) return this.refused('unsuppress', alarmId, result.error);
     const ts = this.stamp(found, nowMs);
@@ -1029,6 +1361,7 @@ export class AlarmEngine {
     rec.ackedBy = typeof e.ackedBy === 'string' ? e.ackedBy : undefined;
     rec.comment = typeof e.comment === 'string' ? e.comment : undefined;
     rec.lastTs = e.ts;
+    rec.firstOut = e.firstOut === true;
     rec.message = typeof e.message === 'string' ? e.message : this.render(rec);
     rec.shelvedUntil = undefined;
     rec.shelvedBy = undefined;

@@ -63,8 +63,8 @@ export class FloodDetector {
     readonly endBelow: number,
   ) {}
 
-  /** Records an annunciation in `area` at `ts`. */
-  annunciated(area: string, ts: number): void {
+  /** Records an annunciation in `area` at `ts`; true when it started a flood there. */
+  annunciated(area: string, ts: number): boolean {
     let w = this.areas.get(area);
     if (!w) {
       w = new AreaWindow(area);
@@ -81,7 +81,9 @@ export class FloodDetector {
       w.peak = count;
       w.floods++;
       this.queue.push({ type: 'flood-start', area, ts, count, startedAt: ts, peak: count });
+      return true;
     }
+    return false;
   }
 
   /** Moves every area's window to `nowMs` (ends floods whose count fell below the end threshold). */

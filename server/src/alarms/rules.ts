@@ -11,7 +11,7 @@
  */
 
 import { ALARM_KINDS, ALARM_PRIORITIES, isAlarmId, type AlarmKind, type AlarmPriority } from '@park/protocol';
-import type { LocalizedText, ParkConfig, TagConfig } from '@park/protocol/config';
+import { DEFAULT_SUPPRESSED_KINDS, GAS_ALARM_SETPOINTS, gasSetpointMaxima, type LocalizedText, type ParkConfig, type TagConfig } from '@park/protocol/config';
 
 /**
  * GB/T 50493-2019 gas alarm level (一级 / 二级报警): its own scale, never an
@@ -39,6 +39,8 @@ export interface AlarmDefaults {
    * rule given explicitly for a tag the table does not know).
    */
   readonly priority: Readonly<Record<AlarmKind, AlarmPriority>>;
+  /** A discrete alarm declared an SIS trip (`alarms.discrete.trip`) without a priority of its own. */
+  readonly tripPriority: AlarmPriority;
   /** Gas detectors: h is GDS level 1, hh is GDS level 2, with these priorities. */
   readonly gasPriority: Readonly<Record<'h' | 'hh', AlarmPriority>>;
   /** Units that mark a tag as a gas detector (compared case-insensitively, trimmed). */
@@ -68,6 +70,8 @@ export interface AlarmDefaults {
   /** Chattering: at least `chatterChanges` raises/clears of one alarm within this window. */
   readonly chatterWindowMs: number;
   readonly chatterChanges: number;
+  /** First-out: how far before an SIS trip or a flood start the cascade's first alarm is looked for. */
+  readonly firstOutWindowMs: number;
   /** Language of `AlarmEvent.message`. */
   readonly messageLanguage: MessageLanguage;
 }
@@ -83,7 +87,9 @@ export const ALARM_DEFAULTS = {
     'bad-quality': 'low',
     stale: 'medium',
     'gateway-offline': 'high',
+    frozen: 'medium',
   },
+  tripPriority: 'critical',
   gasPriority: { h: 'high', hh: 'critical' },
   gasUnits: ['%LEL', 'ppm'],
   onDelayMs: 0,
@@ -96,6 +102,7 @@ export const ALARM_DEFAULTS = {
   floodEndBelow: 5,
   chatterWindowMs: 60_000,
   chatterChanges: 3,
+  firstOutWindowMs: 10 * 60_000,
   messageLanguage: 'en',
 } as const satisfies AlarmDefaults;
 
@@ -134,15 +141,46 @@ export interface AlarmRule {
   readonly activeValue: 0 | 1 | null;
   /** `stale`: no good reading for this long raises it; null otherwise. */
   readonly staleAfterMs: number | null;
+  /** `frozen`: exactly the same value for this long (engine clock) raises it; null otherwise. */
+  readonly frozenAfterMs: number | null;
+  /** Hazard source of the tag (first-out scope); null for park-wide points and gateways. */
+  readonly hazardSource: string | null;
+  /** An SIS trip / ESD: its raise starts a first-out search in its hazard source. */
+  readonly firstOutTrigger: boolean;
+  /** Suppressed by design while another tag has a value; null: no such logic. */
+  readonly suppressWhen: SuppressionSpec | null;
+  /** `discrete` only: valve feedback mismatch over other tags instead of the tag's own value; null otherwise. */
+  readonly mismatch: MismatchSpec | null;
   /** Engineering unit of the tag (may be empty). */
   readonly unit: string;
   /** The tag's (or gateway's) name in both languages, used in messages. */
   readonly name: LocalizedText;
   /**
    * Message templates. Placeholders: `{name}`, `{tag}`, `{value}`, `{limit}`,
-   * `{unit}`, `{err}` (the reading's reason, bad quality), `{window}` (stale).
+   * `{unit}`, `{err}` (the reading's reason, bad quality), `{window}` (stale,
+   * frozen), `{detail}` (mismatch: which feedback disagrees).
    */
   readonly message: LocalizedText;
+}
+
+/**
+ * Suppression by design: while `tag` reads `equals` (a discrete tag: 0 or 1;
+ * any non-zero value counts as 1), the alarm is `suppressed`; the condition
+ * must be false for `releaseAfterMs` before suppression ends. `name` is the
+ * logic's name, the `user` of its suppress/unsuppress transitions.
+ */
+export interface SuppressionSpec {
+  readonly tag: string;
+  readonly equals: number;
+  readonly releaseAfterMs: number;
+  readonly name: string;
+}
+
+/** Valve position feedback tags (discrete, 1 = at that end; command 1 = open). */
+export interface MismatchSpec {
+  readonly openTag: string;
+  readonly closedTag: string;
+  readonly commandTag: string | null;
 }
 
 /** What `normalizeRule` needs; everything else comes from the defaults. */
@@ -160,6 +198,11 @@ export interface AlarmRuleInput {
   rocWindowMs?: number;
   activeValue?: 0 | 1;
   staleAfterMs?: number;
+  frozenAfterMs?: number;
+  hazardSource?: string | null;
+  firstOutTrigger?: boolean;
+  suppressWhen?: SuppressionSpec | null;
+  mismatch?: MismatchSpec | null;
   unit?: string;
   name?: LocalizedText;
   message?: LocalizedText;
@@ -174,6 +217,8 @@ export interface DiscreteAlarmEntry {
   readonly priority: AlarmPriority;
   /** Set only for GDS-reported levels; a separate scale from priority. */
   readonly gdsLevel?: GdsLevel;
+  /** An SIS trip or ESD: its raise marks the first-out of its hazard source. */
+  readonly trip?: boolean;
   /** What the active state means, shown after the tag name. */
   readonly label: LocalizedText;
 }
@@ -184,15 +229,15 @@ export interface DiscreteAlarmEntry {
  * ending with `_suffix` / `-suffix`), first match wins (so `sis_trip`
  * matches before the generic `trip`). A discrete tag that matches no entry
  * is a status point (`xv_open`, `fan_running`, `esd_closed`…): no discrete
- * alarm, only bad-quality and stale. Until the park schema has explicit
- * `alarm:` options this table is the configuration.
+ * alarm, only bad-quality and stale. A tag's `alarms.discrete` options
+ * override its entry (or give an alarm to a tag the table does not know).
  */
 export const DISCRETE_ALARM_TABLE: readonly DiscreteAlarmEntry[] = [
-  { suffix: 'sis_trip', priority: 'critical', label: { zh: 'SIS联锁动作', en: 'SIS trip' } },
-  { suffix: 'esd', priority: 'critical', label: { zh: '紧急停车', en: 'emergency shutdown' } },
-  { suffix: 'hh_trip', priority: 'critical', label: { zh: '高高联锁动作', en: 'high-high trip' } },
-  { suffix: 'll_trip', priority: 'critical', label: { zh: '低低联锁动作', en: 'low-low trip' } },
-  { suffix: 'trip', priority: 'critical', label: { zh: '联锁动作', en: 'trip' } },
+  { suffix: 'sis_trip', priority: 'critical', trip: true, label: { zh: 'SIS联锁动作', en: 'SIS trip' } },
+  { suffix: 'esd', priority: 'critical', trip: true, label: { zh: '紧急停车', en: 'emergency shutdown' } },
+  { suffix: 'hh_trip', priority: 'critical', trip: true, label: { zh: '高高联锁动作', en: 'high-high trip' } },
+  { suffix: 'll_trip', priority: 'critical', trip: true, label: { zh: '低低联锁动作', en: 'low-low trip' } },
+  { suffix: 'trip', priority: 'critical', trip: true, label: { zh: '联锁动作', en: 'trip' } },
   { suffix: 'alarm2', priority: 'critical', gdsLevel: 2, label: { zh: '气体二级报警', en: 'gas alarm level 2' } },
   { suffix: 'alarm1', priority: 'high', gdsLevel: 1, label: { zh: '气体一级报警', en: 'gas alarm level 1' } },
   { suffix: 'bypass', priority: 'medium', label: { zh: '旁路投用', en: 'bypass active' } },
@@ -228,7 +273,11 @@ const GAS_TEMPLATES: Readonly<Record<GdsLevel, LocalizedText>> = {
   2: { en: '{name} gas alarm level 2 {value} {unit} (set point {limit} {unit})', zh: '{name} 二级报警 {value} {unit}（报警设定值 {limit} {unit}）' },
 };
 
-const OTHER_TEMPLATES: Readonly<Record<'roc' | 'bad-quality' | 'stale' | 'gateway-offline', LocalizedText>> = {
+/** Label of a valve mismatch alarm (the naming table's `mismatch` entry). */
+const MISMATCH_LABEL: LocalizedText = { zh: '阀位不一致', en: 'position mismatch' };
+
+const OTHER_TEMPLATES: Readonly<Record<'roc' | 'bad-quality' | 'stale' | 'gateway-offline' | 'frozen', LocalizedText>> = {
+  frozen: { en: '{name}: value frozen at {value} {unit} for {window}', zh: '{name}：数值{window}未变化（{value} {unit}），疑似仪表冻结' },
   roc: { en: '{name} rate of change {value} {unit}/min (limit {limit} {unit}/min)', zh: '{name} 变化率 {value} {unit}/min（限值 {limit} {unit}/min）' },
   'bad-quality': { en: '{name}: instrument fault ({err})', zh: '{name}：仪表故障（{err}）' },
   stale: { en: '{name}: no good value for {window}', zh: '{name}：{window}内无有效数据' },
@@ -236,8 +285,17 @@ const OTHER_TEMPLATES: Readonly<Record<'roc' | 'bad-quality' | 'stale' | 'gatewa
 };
 
 function discreteTemplate(entry: DiscreteAlarmEntry | null): LocalizedText {
-  const label = entry?.label ?? DISCRETE_LABEL;
+  return labelTemplate(entry?.label ?? DISCRETE_LABEL);
+}
+
+/** `{name}: <label>`, the template of a discrete alarm with this meaning. */
+export function labelTemplate(label: LocalizedText): LocalizedText {
   return { en: `{name}: ${label.en}`, zh: `{name}：${label.zh}` };
+}
+
+/** Template of a valve mismatch alarm; `{detail}` says which feedback disagrees. */
+export function mismatchTemplate(label: LocalizedText = MISMATCH_LABEL): LocalizedText {
+  return { en: `{name}: ${label.en} ({detail})`, zh: `{name}：${label.zh}（{detail}）` };
 }
 
 /** The default templates for a rule. */
@@ -259,6 +317,8 @@ export function defaultTemplate(kind: AlarmKind, gdsLevel: GdsLevel | null, tagI
 export interface MessageVars {
   value?: number | null;
   err?: string;
+  /** Mismatch: which feedback disagrees. */
+  detail?: string;
 }
 
 /** A number as operators read it: at most three decimals, no trailing zeros. */
@@ -290,7 +350,9 @@ export function renderMessage(rule: AlarmRule, language: MessageLanguage, vars: 
       case 'err':
         return vars.err !== undefined && vars.err !== '' ? vars.err : 'q=bad';
       case 'window':
-        return formatWindow(rule.staleAfterMs);
+        return formatWindow(rule.staleAfterMs ?? rule.frozenAfterMs);
+      case 'detail':
+        return vars.detail !== undefined && vars.detail !== '' ? vars.detail : '—';
       default:
         return whole;
     }
@@ -307,9 +369,9 @@ export function alarmIdOf(tagId: string, kind: AlarmKind): string {
   return `${tagId}:${kind}`;
 }
 
-/** True for kinds whose condition comes from the tag's value (frozen while the tag is bad). */
+/** True for kinds whose condition comes from the tag's value (held while the tag is bad). */
 export function isValueKind(kind: AlarmKind): boolean {
-  return kind === 'hh' || kind === 'h' || kind === 'l' || kind === 'll' || kind === 'roc' || kind === 'discrete';
+  return kind === 'hh' || kind === 'h' || kind === 'l' || kind === 'll' || kind === 'roc' || kind === 'discrete' || kind === 'frozen';
 }
 
 /** A full rule from `input`, every missing field taken from `defaults`. Does not validate: see checkRules. */
@@ -334,10 +396,19 @@ export function normalizeRule(input: AlarmRuleInput, defaults: AlarmDefaults = A
     rocWindowMs: kind === 'roc' ? (input.rocWindowMs ?? defaults.rocWindowMs) : null,
     activeValue: kind === 'discrete' ? (input.activeValue ?? 1) : null,
     staleAfterMs: kind === 'stale' ? (input.staleAfterMs ?? defaults.staleAfterMs) : null,
+    frozenAfterMs: kind === 'frozen' ? (input.frozenAfterMs ?? null) : null,
+    hazardSource: input.hazardSource ?? null,
+    firstOutTrigger: input.firstOutTrigger ?? (discrete?.trip === true && input.mismatch == null),
+    suppressWhen: input.suppressWhen ?? null,
+    mismatch: kind === 'discrete' ? (input.mismatch ?? null) : null,
     unit: input.unit ?? '',
     name: input.name ?? (kind === 'gateway-offline' ? { zh: `网关 ${tagId}`, en: `Gateway ${tagId}` } : { zh: tagId, en: tagId }),
-    message: input.message ?? defaultTemplate(kind, gdsLevel ?? discrete?.gdsLevel ?? null, tagId),
+    message: input.message ?? (kind === 'discrete' && input.mismatch ? mismatchTemplate() : defaultTemplate(kind, gdsLevel ?? discrete?.gdsLevel ?? null, tagId)),
   };
+}
+
+function isFiniteNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
 }
 
 function isNonNegative(x: unknown): x is number {
@@ -375,6 +446,22 @@ export function checkRules(rules: readonly AlarmRule[]): string[] {
     if (r.kind === 'roc' && !(isNonNegative(r.rocWindowMs) && r.rocWindowMs > 0)) problems.push(`${at}: rocWindowMs must be above 0`);
     if (r.kind === 'discrete' && r.activeValue !== 0 && r.activeValue !== 1) problems.push(`${at}: activeValue must be 0 or 1`);
     if (r.kind === 'stale' && !(isNonNegative(r.staleAfterMs) && r.staleAfterMs > 0)) problems.push(`${at}: staleAfterMs must be above 0`);
+    if (r.kind === 'frozen' && !(isNonNegative(r.frozenAfterMs) && r.frozenAfterMs > 0)) problems.push(`${at}: frozenAfterMs must be above 0`);
+    if (r.kind !== 'frozen' && r.frozenAfterMs != null) problems.push(`${at}: frozenAfterMs must be null for kind "${r.kind}"`);
+    const sw = r.suppressWhen;
+    if (sw != null) {
+      if (r.kind === 'gateway-offline') problems.push(`${at}: a gateway-offline alarm cannot be suppressed by a tag`);
+      if (typeof sw.tag !== 'string' || sw.tag === '') problems.push(`${at}: suppressWhen.tag must be a tag id`);
+      else if (sw.tag === r.tagId) problems.push(`${at}: suppressWhen.tag must be another tag`);
+      if (!isFiniteNumber(sw.equals)) problems.push(`${at}: suppressWhen.equals must be a finite number`);
+      if (!isNonNegative(sw.releaseAfterMs)) problems.push(`${at}: suppressWhen.releaseAfterMs must be a finite number ≥ 0`);
+      if (typeof sw.name !== 'string' || sw.name.trim() === '') problems.push(`${at}: suppressWhen.name must not be blank`);
+    }
+    const m = r.mismatch;
+    if (m != null) {
+      if (r.kind !== 'discrete') problems.push(`${at}: mismatch only on a discrete alarm`);
+      if (typeof m.openTag !== 'string' || typeof m.closedTag !== 'string' || m.openTag === m.closedTag) problems.push(`${at}: mismatch needs two different tags, openTag and closedTag`);
+    }
     if (r.kind === 'gateway-offline') {
       if (r.gateway !== r.tagId) problems.push(`${at}: gateway must equal tagId for a gateway-offline alarm`);
     } else {
@@ -396,34 +483,104 @@ export function isGasUnit(unit: string, defaults: AlarmDefaults = ALARM_DEFAULTS
   return defaults.gasUnits.some((g) => g.toLowerCase() === u);
 }
 
+const MS_PER_S = 1000;
+
+/** The logic name of a suppression: the `user` of its transitions. */
+export function suppressionName(tag: string, equals: number): string {
+  return `logic:${tag}=${formatNumber(equals)}`;
+}
+
+/**
+ * The rules of one tag: its `alarms:` options first, then the derivations
+ * (naming table, gas units, defaults) for what they leave open.
+ */
 function tagRules(tag: TagConfig, gateway: string, area: string, defaults: AlarmDefaults): AlarmRule[] {
-  const base = { tagId: tag.id, gateway, area, unit: tag.unit, name: tag.description };
+  const a = tag.alarms;
+  const sw = a?.suppressWhen;
+  const suppressed = new Set<string>(sw?.kinds ?? DEFAULT_SUPPRESSED_KINDS);
+  const base = (kind: AlarmKind): AlarmRuleInput => ({
+    tagId: tag.id,
+    kind,
+    gateway,
+    area,
+    unit: tag.unit,
+    name: tag.description,
+    hazardSource: tag.hazardSource ?? null,
+    suppressWhen: sw && suppressed.has(kind) ? { tag: sw.tag, equals: sw.equals, releaseAfterMs: sw.releaseAfterS * MS_PER_S, name: suppressionName(sw.tag, sw.equals) } : null,
+  });
+  const delays = { ...(a?.onDelayS !== undefined ? { onDelayMs: a.onDelayS * MS_PER_S } : {}), ...(a?.offDelayS !== undefined ? { offDelayMs: a.offDelayS * MS_PER_S } : {}) };
   const rules: AlarmRule[] = [];
   if (tag.kind === 'discrete') {
-    if (discreteEntryFor(tag.id) !== null) rules.push(normalizeRule({ ...base, kind: 'discrete', activeValue: 1 }, defaults));
-  } else if (tag.limits) {
-    const gas = isGasUnit(tag.unit, defaults);
+    const entry = discreteEntryFor(tag.id);
+    const d = a?.discrete;
+    if (d !== undefined || entry !== null) {
+      rules.push(
+        normalizeRule(
+          {
+            ...base('discrete'),
+            ...delays,
+            activeValue: d?.activeValue ?? 1,
+            priority: d?.priority ?? entry?.priority ?? (d?.trip === true ? defaults.tripPriority : defaults.priority.discrete),
+            firstOutTrigger: d?.trip ?? entry?.trip ?? false,
+            ...(d?.meaning ? { message: labelTemplate(d.meaning) } : {}),
+          },
+          defaults,
+        ),
+      );
+    }
+  } else {
+    const gas = gasSetpointMaxima(tag.unit, a?.gas);
+    const gasUnit = isGasUnit(tag.unit, defaults);
     for (const kind of LIMIT_KINDS) {
-      const limit = tag.limits[kind];
+      const explicit = tag.limits?.[kind];
+      const derived = gas !== null && (kind === 'h' || kind === 'hh') ? gas[kind === 'h' ? 1 : 2] : undefined;
+      const limit = explicit ?? derived;
       if (limit === undefined) continue;
-      const gdsLevel: GdsLevel | null = gas && kind === 'h' ? 1 : gas && kind === 'hh' ? 2 : null;
-      const priority = gas && (kind === 'h' || kind === 'hh') ? defaults.gasPriority[kind] : defaults.priority[kind];
-      rules.push(normalizeRule({ ...base, kind, priority, gdsLevel, limit, deadband: tag.limits.deadband }, defaults));
+      const isGas = (gas !== null || a?.gas !== undefined || gasUnit) && (kind === 'h' || kind === 'hh');
+      const gdsLevel: GdsLevel | null = isGas ? (kind === 'h' ? 1 : 2) : null;
+      const priority = a?.priority?.[kind] ?? (isGas ? defaults.gasPriority[kind as 'h' | 'hh'] : defaults.priority[kind]);
+      rules.push(normalizeRule({ ...base(kind), ...delays, priority, gdsLevel, limit, deadband: tag.limits?.deadband ?? 0 }, defaults));
+    }
+    if (a?.roc) {
+      const priority = a.priority?.roc ?? defaults.priority.roc;
+      rules.push(normalizeRule({ ...base('roc'), ...delays, priority, limit: a.roc.limit, deadband: a.roc.deadband, rocWindowMs: a.roc.windowS * MS_PER_S }, defaults));
+    }
+    if (a?.frozenAfterS !== undefined) {
+      rules.push(normalizeRule({ ...base('frozen'), priority: a.priority?.frozen ?? defaults.priority.frozen, frozenAfterMs: a.frozenAfterS * MS_PER_S }, defaults));
     }
   }
-  rules.push(normalizeRule({ ...base, kind: 'bad-quality' }, defaults));
-  rules.push(normalizeRule({ ...base, kind: 'stale' }, defaults));
+  const m = a?.mismatch;
+  if (m) {
+    rules.push(
+      normalizeRule(
+        {
+          ...base('discrete'),
+          ...(a?.offDelayS !== undefined ? { offDelayMs: a.offDelayS * MS_PER_S } : {}),
+          onDelayMs: m.afterS * MS_PER_S,
+          priority: m.priority ?? discreteEntryFor('mismatch')?.priority ?? defaults.priority.discrete,
+          mismatch: { openTag: m.openTag, closedTag: m.closedTag, commandTag: m.commandTag ?? null },
+          message: mismatchTemplate(m.meaning),
+        },
+        defaults,
+      ),
+    );
+  }
+  rules.push(normalizeRule({ ...base('bad-quality'), priority: a?.priority?.['bad-quality'] ?? defaults.priority['bad-quality'] }, defaults));
+  rules.push(normalizeRule({ ...base('stale'), priority: a?.priority?.stale ?? defaults.priority.stale, ...(a?.staleAfterS !== undefined ? { staleAfterMs: a.staleAfterS * MS_PER_S } : {}) }, defaults));
   return rules;
 }
 
 /**
- * The alarm rules of a park: per analog tag its configured limits
- * (hh/h/l/ll; gas detectors, tags in `gasUnits`, get GB/T 50493 levels:
- * h = level 1, hh = level 2), per discrete tag named in DISCRETE_ALARM_TABLE
- * one `discrete` alarm when 1 (other discrete tags are status points), per
- * tag `bad-quality` and `stale`, per gateway
- * `gateway-offline`. Flood area: the site id. Rate-of-change alarms need a
- * limit the park schema does not have yet, so none are derived.
+ * The alarm rules of a park. Per tag, its `alarms:` options where given
+ * (priorities, delays, rate of change, frozen value, stale window, gas
+ * levels, discrete meaning, suppression, valve mismatch), else the
+ * derivations: per analog tag its configured limits (hh/h/l/ll; gas
+ * detectors, `alarms.gas` or a unit in `gasUnits`, get GB/T 50493 levels:
+ * h = level 1, hh = level 2, derived from the LEL/OEL when not set), per
+ * discrete tag named in DISCRETE_ALARM_TABLE one `discrete` alarm when 1
+ * (other discrete tags are status points), per tag `bad-quality` and
+ * `stale`, per gateway `gateway-offline`. Flood area: the site id; first-out
+ * scope: the tag's hazard source.
  */
 export function rulesFromPark(park: ParkConfig, defaults: AlarmDefaults = ALARM_DEFAULTS): AlarmRule[] {
   const rules: AlarmRule[] = [];
@@ -438,13 +595,17 @@ export function rulesFromPark(park: ParkConfig, defaults: AlarmDefaults = ALARM_
   return rules;
 }
 
-/** GB/T 50493-2019 5.5.2 maxima for combustible point detectors, in %LEL. */
-export const GAS_LEL_MAXIMA = { 1: 25, 2: 50 } as const satisfies Record<GdsLevel, number>;
+/** GB/T 50493-2019 5.5.2 maxima for combustible point detectors, in %LEL (from GAS_ALARM_SETPOINTS). */
+export const GAS_LEL_MAXIMA: Readonly<Record<GdsLevel, number>> = {
+  1: 100 * GAS_ALARM_SETPOINTS.combustible.maxFraction[1],
+  2: 100 * GAS_ALARM_SETPOINTS.combustible.maxFraction[2],
+};
 
 /**
  * Set points of %LEL detectors above the GB/T 50493 maxima (level 1 ≤ 25,
- * level 2 ≤ 50 %LEL), one line each. Toxic detectors (ppm) are not checked:
- * their maxima depend on the gas's OEL, which is data the park does not have yet.
+ * level 2 ≤ 50 %LEL), one line each, for rule sets built by hand. Rules
+ * from the park model are checked by the park schema instead, against
+ * `alarms.gas` (LEL or OEL, toxic detectors included).
  */
 export function checkGasSetpoints(rules: readonly AlarmRule[]): string[] {
   const problems: string[] = [];

@@ -175,8 +175,16 @@ describe('stale (no good reading for 2 min) and gateway offline', () => {
     expect(summary(h.at(3 * MIN).read(50))).toEqual(['stale unack→rtn-unack']);
   });
 
-  it('a tag never heard from goes stale one window after the engine started', () => {
+  it('a gateway never heard from (no status, no reading) goes offline one window after the engine started: one alarm, not one stale alarm per tag', () => {
     const h = new Harness();
+    h.tick();
+    expect(summary(h.at(2 * MIN).tick().transitions)).toEqual(['gateway-offline normal→unack']);
+    expect(summary(h.at(10 * MIN).tick().transitions)).toEqual([]);
+  });
+
+  it('a tag never heard from goes stale one window after the engine started when its gateway is there', () => {
+    const h = new Harness();
+    h.engine.onGatewayStatus(GW, true, h.now);
     h.tick();
     expect(summary(h.at(2 * MIN).tick().transitions)).toEqual(['stale normal→unack']);
   });

@@ -8,9 +8,9 @@ import { T0 } from './helpers.js';
 
 const demo = parseConfigText(readFileSync(new URL('../../../seeds/park.yaml', import.meta.url), 'utf8'), 'seeds/park.yaml', parkSchema);
 
-/** A value inside every limit of `tag` (discrete: 0). */
+/** A value inside every limit of `tag` (discrete: 0; valve open feedback: 1). */
 function insideValue(tag: TagConfig): number {
-  if (tag.kind === 'discrete') return 0;
+  if (tag.kind === 'discrete') return tag.id.endsWith('_open') ? 1 : 0; // valves stand open: no feedback mismatch
   const l = tag.limits;
   const lo = Math.max(l?.l ?? Number.NEGATIVE_INFINITY, l?.ll ?? Number.NEGATIVE_INFINITY, tag.range?.[0] ?? Number.NEGATIVE_INFINITY);
   const hi = Math.min(l?.h ?? Number.POSITIVE_INFINITY, l?.hh ?? Number.POSITIVE_INFINITY, tag.range?.[1] ?? Number.POSITIVE_INFINITY);

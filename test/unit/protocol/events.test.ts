@@ -56,6 +56,8 @@ describe('Socket.IO and REST types', () => {
       tags: [{ gateway: 'gw-a', id: 'a.hs01.t101.level', device: 'd', kind: 'analog', unit: 'm', description: '', source: 's' }],
       values: [{ id: 'a.hs01.t101.level', ts: NOW, v: 9.2, q: 'good', receivedAt: NOW + 40 }],
       alarms: [alarm],
+      floods: [],
+      escalations: [],
       gateways: [{ gateway: 'gw-a', state: 'online', ts: NOW, version: '0.1.0', devices: { d: 'connected' }, receivedAt: NOW }],
     };
     const seen: unknown[] = [];
@@ -82,7 +84,7 @@ describe('Socket.IO and REST types', () => {
   it('list the alarm vocabulary', () => {
     expect(ALARM_STATES).toEqual(['normal', 'unack', 'acked', 'rtn-unack', 'shelved', 'suppressed', 'out-of-service']);
     expect(ALARM_PRIORITIES).toEqual(['critical', 'high', 'medium', 'low']);
-    expect(ALARM_KINDS).toEqual(['hh', 'h', 'l', 'll', 'roc', 'discrete', 'bad-quality', 'stale', 'gateway-offline']);
+    expect(ALARM_KINDS).toEqual(['hh', 'h', 'l', 'll', 'roc', 'discrete', 'bad-quality', 'stale', 'gateway-offline', 'frozen']);
     expect(ROLES).toEqual(['viewer', 'operator', 'commander', 'engineer', 'admin']);
     expect(HEALTH_STATUSES).toEqual(['ok', 'degraded', 'down']);
   });

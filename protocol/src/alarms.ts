@@ -82,6 +82,8 @@ export interface AlarmEvent {
   firstOut?: boolean;
   /** When this transition happened. */
   ts: number;
+  /** The site (flood and KPI area) the alarm belongs to; set by the server when it announces the alarm. */
+  area?: string;
 }
 
 /** A critical alarm left unacknowledged too long: the `escalation` Socket.IO event, for commanders. */

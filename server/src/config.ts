@@ -128,6 +128,8 @@ export const serverConfigSchema = z.strictObject({
     .prefault({}),
   alarms: z
     .strictObject({
+      /** When an SIS trips or a flood starts, the first alarm of the cascade within this window is marked first-out. */
+      firstOutWindowMinutes: z.number().min(0.1).max(120).default(10),
       escalation: z
         .strictObject({
           /** An unacknowledged critical alarm escalates after this long. */

@@ -136,7 +136,10 @@ async function start(
   const gateways = new Gateways();
   let engine: AlarmEngine;
   try {
-    engine = new AlarmEngine(rulesFromPark(config.parkModel), { escalateAfterMs: config.alarms.escalation.afterSeconds * 1000 });
+    engine = new AlarmEngine(rulesFromPark(config.parkModel), {
+      escalateAfterMs: config.alarms.escalation.afterSeconds * 1000,
+      firstOutWindowMs: config.alarms.firstOutWindowMinutes * 60_000,
+    });
   } catch (err) {
     if (err instanceof AlarmRuleError) throw new ServerStartError(`alarm rules from ${config.parkFile} are inconsistent:\n${err.problems.join('\n')}`);
     throw err;
@@ -153,6 +156,7 @@ async function start(
     audit,
     log: log.child({ part: 'alarms' }),
     restoreWindowMs: config.influx.retention.eventDays * 86_400_000,
+    areaOf: (id) => areaOf.get(id),
     ...(notifier ? { notifier } : {}),
   });
   let hub: SocketHub | undefined;

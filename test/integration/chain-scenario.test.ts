@@ -55,7 +55,8 @@ describe('whole chain: the overfill scenario raises the documented alarms', () =
     expect(alarms.filter((a) => a.tagId.startsWith('b.') && a.kind !== 'stale')).toEqual([]);
 
     sims.runScenario('overfill', 'b.hs04.t302');
-    const raised = (): string[] => alarms.filter((a) => a.state === 'unack' && a.tagId.startsWith('b.hs04.t302')).map((a) => a.id);
+    // Unique ids in the order they were first raised (a first-out mark is a second event of the same alarm).
+    const raised = (): string[] => [...new Set(alarms.filter((a) => a.state === 'unack' && a.tagId.startsWith('b.hs04.t302')).map((a) => a.id))];
     await expect.poll(() => [...raised()].sort(), { timeout: 30_000 }).toEqual(['b.hs04.t302.hh_trip:discrete', 'b.hs04.t302.level:h', 'b.hs04.t302.level:hh']);
     // H comes first; HH and the trip it causes are seen in the same poll cycle, in either order.
     expect(raised()[0]).toBe('b.hs04.t302.level:h');
@@ -64,5 +65,7 @@ describe('whole chain: the overfill scenario raises the documented alarms', () =
     const hh = alarms.find((a) => a.id === 'b.hs04.t302.level:hh');
     expect(hh).toMatchObject({ priority: 'high', limit: 90 });
     expect(hh?.value).toBeGreaterThanOrEqual(90);
+    // The trip marks the cause of the cascade in its hazard source: the H alarm came first.
+    await expect.poll(() => alarms.some((a) => a.id === 'b.hs04.t302.level:h' && a.firstOut === true)).toBe(true);
   });
 });

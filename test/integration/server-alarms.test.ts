@@ -53,7 +53,7 @@ describe('server alarms: raise, push, acknowledge, journal, restore', () => {
     const operator = await socketFor(await login(park.url, 'operator'));
     await publish('b.hs03.gd01', 10);
     await publish('b.hs03.gd01', 30);
-    await expect.poll(() => operator.events.find((e) => e.id === 'b.hs03.gd01:h')).toMatchObject({ state: 'unack', priority: 'high', value: 30, limit: 25 });
+    await expect.poll(() => operator.events.find((e) => e.id === 'b.hs03.gd01:h')).toMatchObject({ state: 'unack', priority: 'high', value: 30, limit: 25, area: 'b' });
 
     const viewerCookie = await login(park.url, 'viewer');
     const active = (await (await fetch(`${park.url}/api/alarms`, { headers: { cookie: viewerCookie } })).json()) as AlarmEvent[];
@@ -95,6 +95,9 @@ describe('server alarms: raise, push, acknowledge, journal, restore', () => {
     expect(bad.status).toBe(400);
     const acks = (await (await fetch(`${park.url}/api/alarms/journal?state=acked`, { headers: { cookie } })).json()) as { id: string; state: string }[];
     expect(acks.map((a) => [a.id, a.state])).toEqual([['b.hs03.gd01:h', 'acked']]);
+    const kpis = (await (await fetch(`${park.url}/api/alarms/kpis`, { headers: { cookie } })).json()) as { areas: { area: string; top: { id: string }[] }[]; truncated: boolean };
+    expect(kpis.truncated).toBe(false);
+    expect(kpis.areas.find((a) => a.area === 'b')?.top.map((t) => t.id)).toEqual(expect.arrayContaining(['b.hs03.gd01:h', 'b.hs04.t301.level:hh']));
     const wrongKind = await fetch(`${park.url}/api/alarms/journal?kind=bogus`, { headers: { cookie } });
     expect(await wrongKind.json()).toEqual({ error: expect.stringMatching(/^kind: one of hh, h, l, ll/) });
 

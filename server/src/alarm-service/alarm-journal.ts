@@ -60,6 +60,7 @@ export class AlarmJournal {
     if (e.comment !== undefined) fields['comment'] = e.comment;
     if (e.shelvedUntil !== undefined) fields['shelvedUntil'] = e.shelvedUntil;
     if (t.sourceTs !== undefined) fields['sourceTs'] = t.sourceTs;
+    if (e.firstOut === true) fields['firstOut'] = true;
     this.writer.push({ measurement: MEASUREMENT, tags: { alarmId: e.id, tagId: e.tagId, kind: e.kind, priority: e.priority, area: this.areaOf(e.id) }, fields, ts: e.ts });
   }
 
@@ -99,6 +100,14 @@ export class AlarmJournal {
     return rows.map((r) => ({ alarmId: r.alarmId, annunciatedAt: r.annunciatedAt }));
   }
 
+  /** Flood starts and ends in [fromMs, toMs], oldest first. */
+  async floodEdges(fromMs: number, toMs: number): Promise<{ type: 'flood-start' | 'flood-end'; area: string; ts: number; peak: number }[]> {
+    const rows = await this.store.query<{ type: 'flood-start' | 'flood-end'; area: string; peak: number }>(
+      `SELECT "type", "area", "peak" FROM "${EVENTS_POLICY}"."alarm_flood" WHERE time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms ORDER BY time ASC`,
+    );
+    return rows.map((r) => ({ type: r.type, area: r.area, ts: r.time.getTime(), peak: r.peak }));
+  }
+
   /** Journal search, newest first. Every value is escaped, never pasted. */
   async search(q: JournalQuery): Promise<JournalEntry[]> {
     const where = [`time >= ${Math.trunc(q.fromMs)}ms`, `time <= ${Math.trunc(q.toMs)}ms`];
@@ -131,6 +140,7 @@ interface Row {
   ackedBy: string | null;
   comment: string | null;
   shelvedUntil: number | null;
+  firstOut: boolean | null;
 }
 
 function toEntry(r: Row & { time: Date }): JournalEntry {
@@ -153,6 +163,7 @@ function toEntry(r: Row & { time: Date }): JournalEntry {
     ...(r.comment ? { comment: r.comment } : {}),
     ...(r.shelvedUntil !== null && r.shelvedUntil !== undefined ? { shelvedUntil: r.shelvedUntil } : {}),
     ...(r.user ? { user: r.user } : {}),
+    ...(r.firstOut === true ? { firstOut: true } : {}),
   };
   return e as JournalEntry;
 }

@@ -34,6 +34,8 @@ export interface AlarmServiceOptions {
   restoreWindowMs: number;
   /** Pages commanders outside the display (webhook), when configured. */
   notifier?: EscalationNotifier;
+  /** The site (area) of an alarm. */
+  areaOf: (alarmId: string) => string | undefined;
   tickMs?: number;
 }
 
@@ -46,6 +48,12 @@ export class AlarmService {
   private readonly escalations = new Map<string, AlarmEscalationEvent>();
 
   constructor(private readonly o: AlarmServiceOptions) {}
+
+  /** The event as displays get it: with its site. */
+  private withArea(e: AlarmEvent): AlarmEvent {
+    const area = this.o.areaOf(e.id);
+    return area ? { ...e, area } : e;
+  }
 
   /** Rebuilds active alarms from the journal (announcing nothing), then starts the clock. */
   async start(): Promise<void> {
@@ -90,7 +98,7 @@ export class AlarmService {
     for (const x of r.escalations) {
       this.o.journal.recordEscalation(x);
       this.o.log.warn({ alarm: x.event.id, unackedForS: Math.round(x.unackedForMs / 1000) }, 'critical alarm unacknowledged: escalated to commanders');
-      const event = { alarm: x.event, ts: x.ts, unackedForMs: x.unackedForMs };
+      const event = { alarm: this.withArea(x.event), ts: x.ts, unackedForMs: x.unackedForMs };
       this.escalations.set(x.event.id, event);
       this.announcer?.escalation(event);
       this.o.notifier?.notify(event);
@@ -109,12 +117,12 @@ export class AlarmService {
     for (const t of transitions) {
       if (t.event.state !== 'unack' && t.event.state !== 'rtn-unack') this.escalations.delete(t.event.id);
       this.o.journal.record(t);
-      this.announcer?.alarm(t.event);
+      this.announcer?.alarm(this.withArea(t.event));
     }
   }
 
   active(): AlarmEvent[] {
-    return this.o.engine.active();
+    return this.o.engine.active().map((e) => this.withArea(e));
   }
 
   activeFloods(): AlarmFloodEvent[] {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ALARM_KINDS, ALARM_PRIORITIES, ALARM_STATES, isAlarmId, isTagId, validateAlarmAckBody, validateAlarmShelveBody } from '@park/protocol';
 import type { AlarmService, ActionOutcome } from '../alarm-service/alarm-service.js';
 import type { AlarmJournal } from '../alarm-service/alarm-journal.js';
+import { computeAlarmKpis, KPI_DEFAULTS } from '../alarms/kpis.js';
 import { identityOf, requirePermission, type AuthContext } from './auth-routes.js';
 
 export const JOURNAL_DEFAULT_LIMIT = 500;
@@ -15,7 +16,28 @@ function send(reply: FastifyReply, r: ActionOutcome): FastifyReply {
   return reply.code('code' in r ? (STATUS_OF[r.code] ?? 409) : 409).send({ ok: false, error: r.error });
 }
 
+export const KPI_MAX_SPAN_DAYS = 31;
+/** Records read for one KPI report; a busier period is reported as truncated. */
+export const KPI_MAX_RECORDS = 200_000;
+
 export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext; alarms: AlarmService; journal: AlarmJournal }): void {
+  // Alarm-system KPIs (DOMAIN.md §7.3) over a period, per area, from the journal.
+  app.get('/api/alarms/kpis', { preHandler: requirePermission(d.auth, 'view') }, async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const toMs = typeof q['to'] === 'string' && q['to'] !== '' ? Date.parse(q['to']) : Date.now();
+    const fromMs = typeof q['from'] === 'string' && q['from'] !== '' ? Date.parse(q['from']) : toMs - DAY_MS;
+    if (!Number.isFinite(toMs) || !Number.isFinite(fromMs)) return reply.code(400).send({ error: 'from/to: ISO 8601 times' });
+    if (fromMs >= toMs) return reply.code(400).send({ error: 'from: must be before to' });
+    if (toMs - fromMs > KPI_MAX_SPAN_DAYS * DAY_MS) return reply.code(400).send({ error: `from/to: at most ${KPI_MAX_SPAN_DAYS} days` });
+    const area = typeof q['area'] === 'string' && q['area'] !== '' ? q['area'] : undefined;
+    if (area !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(area)) return reply.code(400).send({ error: 'area: not a site id' });
+    // Standing alarms were raised before the period: read a day more.
+    const records = await d.journal.search({ fromMs: fromMs - KPI_DEFAULTS.standingAfterMs, toMs, limit: KPI_MAX_RECORDS, ...(area !== undefined ? { area } : {}) });
+    const floods = (await d.journal.floodEdges(fromMs - KPI_DEFAULTS.standingAfterMs, toMs)).filter((f) => area === undefined || f.area === area);
+    const report = computeAlarmKpis(records, floods, { from: fromMs, to: toMs });
+    return { ...report, truncated: records.length >= KPI_MAX_RECORDS };
+  });
+
   app.get('/api/alarms', { preHandler: requirePermission(d.auth, 'view') }, async () => d.alarms.active());
 
   app.get('/api/alarms/journal', { preHandler: requirePermission(d.auth, 'view') }, async (req, reply) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { format } from 'node:util';
-import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '@park/protocol/config';
+import { ConfigError, CONFIG_ERROR_EXIT_CODE, stopOnSignals } from '@park/protocol/config';
 import { formatReport } from './check/format.js';
 import { CHECK_EXIT } from './check/report.js';
 import { runCheck } from './check/run-check.js';
@@ -46,23 +46,7 @@ async function main(): Promise<void> {
     process.stderr.write(`park-gateway: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    const force = setTimeout(() => {
-      log.error('stop took too long; exiting');
-      process.exit(1);
-    }, STOP_TIMEOUT_MS);
-    force.unref();
-    void gateway.stop().then(() => {
-      log.info('stopped');
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(log, () => gateway.stop(), STOP_TIMEOUT_MS);
 }
 
 /** `park-gateway check`: the report on stdout (table or JSON); exit 0 pass, 1 fail, 2 configuration error. */

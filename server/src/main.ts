@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '@park/protocol/config';
+import { ConfigError, CONFIG_ERROR_EXIT_CODE, stopOnSignals } from '@park/protocol/config';
 import { parseServerArgs, SERVER_USAGE } from './cli-args.js';
 import { loadServerConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -51,23 +51,7 @@ async function main(): Promise<void> {
     process.stderr.write(`park-server: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    const force = setTimeout(() => {
-      log.error('stop took too long; exiting');
-      process.exit(1);
-    }, STOP_TIMEOUT_MS);
-    force.unref();
-    void server.stop().then(() => {
-      log.info('stopped');
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(log, () => server.stop(), STOP_TIMEOUT_MS);
 }
 
 void main();

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { ConfigError, CONFIG_ERROR_EXIT_CODE, loadConfigFile, parkSchema } from '@park/protocol/config';
+import { ConfigError, CONFIG_ERROR_EXIT_CODE, loadConfigFile, parkSchema, stopOnSignals } from '@park/protocol/config';
 import { parseSimArgs, SIM_USAGE, type SimArgs } from './cli-args.js';
 import { fleetPark } from './fleet.js';
 import type { RunningSimulators } from './simulators.js';
@@ -63,23 +63,7 @@ async function main(): Promise<void> {
     { opcua: sim.opcuaEndpoint || undefined, modbusTcp: sim.modbusPort ? `${args.host}:${sim.modbusPort}` : undefined, modbusRtu: sim.rtuPath, control: sim.controlUrl, points: sim.points().length, seed: args.seed, fleet: args.fleet ? true : undefined },
     'simulators ready',
   );
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    const force = setTimeout(() => {
-      log.error('stop took too long; exiting');
-      process.exit(1);
-    }, STOP_TIMEOUT_MS);
-    force.unref();
-    void sim.stop().then(() => {
-      log.info('stopped');
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(log, () => sim.stop(), STOP_TIMEOUT_MS);
 }
 
 /** `scenario`, `reset`, `points`: the control API of running simulators. */

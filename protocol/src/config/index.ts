@@ -3,3 +3,4 @@ export { loadConfigFile, parseConfigText, type ConfigOverride, type LoadedConfig
 export { envOverrides, type EnvBinding } from './env-overrides.js';
 export { describeIssue, describeValue, formatPath } from './format-issue.js';
 export * from './park-schema.js';
+export { stopOnSignals, type StopLogger } from './stop-on-signals.js';

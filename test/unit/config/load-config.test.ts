@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, envOverrides, loadConfigFile, parkSchema, parseConfigText } from '@park/protocol/config';
+import { envOverrides, loadConfigFile, parkSchema, parseConfigText } from '@park/protocol/config';
 import { REPO_ROOT } from '../../harness/park-server.js';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from '../../harness/config-errors.js';
 
 const small = z.strictObject({
   name: z.string().min(1),

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@park/protocol/config';
 import { gatewayConfigFromObject, loadGatewayConfig } from '@park/gateway';
 import { DEMO_PARK_FILE, REPO_ROOT } from '../../harness/park-server.js';
 import path from 'node:path';
+import { problemsOf } from '../../harness/config-errors.js';
 
-const problems = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
+const problems = problemsOf;
 const tag = { id: 't1', description: { zh: 'x', en: 'x' }, address: { table: 'holding', address: 0 } };
 const dev = { id: 'plc', protocol: 'modbus-tcp', host: '127.0.0.1', tags: [tag] };
 

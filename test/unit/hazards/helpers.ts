@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfigFile, parkSchema, type ParkConfig } from '@park/protocol/config';
+import { loadConfigFile, parkSchema, type ParkConfig } from '@park/protocol/config';
 import { loadGb18218Catalogue, type Gb18218Catalogue } from '../../../server/src/hazards/gb18218-catalogue.js';
 import { classify, type CategoriesInput } from '../../../server/src/hazards/classify.js';
 import type { GradingItem } from '../../../server/src/hazards/grading.js';
@@ -26,16 +26,7 @@ export function park(): ParkConfig {
   return parkCache;
 }
 
-/** The one-line messages of the ConfigError `fn` throws. */
-export function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+export { problemsOf } from '../../harness/config-errors.js';
 
 /** Replaces exactly one occurrence of `from` (a test must not silently edit nothing). */
 export function replaceOnce(text: string, from: string, to: string): string {

@@ -110,3 +110,22 @@ export interface AlarmFloodEvent {
   /** Most annunciations in the window during this flood. */
   peak: number;
 }
+
+/**
+ * Risk early-warning colour of a major hazard installation (the national
+ * red/orange/yellow/blue scheme: major, larger, general, low risk warning).
+ * Its own scale: never an alarm priority, a GDS level or the GB 18218 level.
+ */
+export type RiskColour = 'red' | 'orange' | 'yellow' | 'blue' | 'none';
+export const RISK_COLOURS: readonly RiskColour[] = ['red', 'orange', 'yellow', 'blue', 'none'];
+
+/** The `risk` Socket.IO event and one point of the risk journal: an installation's colour changed. */
+export interface RiskWarningEvent {
+  hazardSource: string;
+  site: string;
+  colour: RiskColour;
+  previous: RiskColour;
+  /** Why, most severe first: the rule and the alarm ids that met it. */
+  reasons: { rule: string; alarms: string[] }[];
+  ts: number;
+}

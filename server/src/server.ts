@@ -39,6 +39,8 @@ import { AlarmService } from './alarm-service/alarm-service.js';
 import { EscalationNotifier } from './alarm-service/escalation-notifier.js';
 import { registerAlarmRoutes } from './http/alarm-routes.js';
 import { registerHazardRoutes } from './hazards/hazard-routes.js';
+import { summarizeUnit } from './hazards/register.js';
+import { RiskMonitor } from './risk/risk-monitor.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -150,6 +152,17 @@ async function start(
   const notifier = webhook
     ? new EscalationNotifier(webhook, { id: config.parkModel.park.id, name: config.parkModel.park.name }, (a) => journal.recordEscalationAttempt(a), log.child({ part: 'escalation' }))
     : undefined;
+  const majorLevels = new Map((config.hazardRegister?.units ?? []).map((u) => [u.id, summarizeUnit(u).level]));
+  const risk = new RiskMonitor({
+    rules: engine.rules(),
+    hazardSources: config.parkModel.sites.flatMap((s) => s.hazardSources.map((h) => ({ id: h.id, site: s.id }))),
+    majorLevel: (hs) => majorLevels.get(hs) ?? null,
+    onChange: (event) => {
+      journal.recordRisk(event);
+      log.info({ hazardSource: event.hazardSource, colour: event.colour, previous: event.previous }, 'risk early warning changed');
+      hub?.risk(event);
+    },
+  });
   const alarms = new AlarmService({
     engine,
     journal,
@@ -157,6 +170,7 @@ async function start(
     log: log.child({ part: 'alarms' }),
     restoreWindowMs: config.influx.retention.eventDays * 86_400_000,
     areaOf: (id) => areaOf.get(id),
+    afterChange: (active, now) => risk.update(active, now),
     ...(notifier ? { notifier } : {}),
   });
   let hub: SocketHub | undefined;
@@ -218,11 +232,11 @@ async function start(
   // HTTP last: it reports on everything above.
   const app = await createHttpApp({ logger: log, health, webDir: config.webDir });
   registerAuthRoutes(app, auth);
-  registerApiRoutes(app, { auth, catalogue, live, gateways, store });
+  registerApiRoutes(app, { auth, catalogue, live, gateways, store, risk: (hs) => risk.all().find((r) => r.hazardSource === hs) });
   registerAlarmRoutes(app, { auth, alarms, journal });
   if (config.hazardRegister) registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
-  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, alarmSite: (id) => areaOf.get(id), log: log.child({ part: 'socket' }) });
+  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;
   alarms.announceTo(h);
   stack.push({

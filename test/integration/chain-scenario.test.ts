@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connectSocket, type Socket } from 'socket.io-client';
-import type { AlarmEvent, ClientToServerEvents, ServerToClientEvents } from '@park/protocol';
+import type { AlarmEvent, ClientToServerEvents, RiskWarningEvent, ServerToClientEvents } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
 import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
@@ -20,6 +20,7 @@ describe('whole chain: the overfill scenario raises the documented alarms', () =
   let socket: ParkSocket;
   const data = tempDir('chain');
   const alarms: AlarmEvent[] = [];
+  const risks: RiskWarningEvent[] = [];
 
   beforeAll(async () => {
     const model = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
@@ -38,6 +39,7 @@ describe('whole chain: the overfill scenario raises the documented alarms', () =
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     socket = connectSocket(park.url, { path: '/socket.io/', transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
     socket.on('alarm', (e) => alarms.push(e));
+    socket.on('risk', (e) => risks.push(e));
     await new Promise((r) => socket.once('snapshot', r));
   }, 60_000);
 
@@ -67,5 +69,8 @@ describe('whole chain: the overfill scenario raises the documented alarms', () =
     expect(hh?.value).toBeGreaterThanOrEqual(90);
     // The trip marks the cause of the cascade in its hazard source: the H alarm came first.
     await expect.poll(() => alarms.some((a) => a.id === 'b.hs04.t302.level:h' && a.firstOut === true)).toBe(true);
+    // The installation's risk early warning turns red for the trip, and says why.
+    await expect.poll(() => risks.filter((r) => r.hazardSource === 'hs04').at(-1)).toMatchObject({ colour: 'red', site: 'b' });
+    expect(risks.filter((r) => r.hazardSource === 'hs04').at(-1)?.reasons[0]).toEqual({ rule: 'SIS trip', alarms: ['b.hs04.t302.hh_trip:discrete'] });
   });
 });

@@ -8,7 +8,7 @@
  * when a gateway's status changes.
  */
 
-import type { AlarmEscalationEvent, AlarmEvent, AlarmFloodEvent } from '../alarms.js';
+import type { AlarmEscalationEvent, AlarmEvent, AlarmFloodEvent, RiskWarningEvent } from '../alarms.js';
 import type { MetaTag, Reading, StatusMessage } from '../payloads/types.js';
 
 /**
@@ -66,6 +66,8 @@ export interface Snapshot {
   floods: AlarmFloodEvent[];
   /** Escalations whose alarm is still unacknowledged. */
   escalations: AlarmEscalationEvent[];
+  /** The risk early-warning colour of every major hazard installation. */
+  risks: RiskWarningEvent[];
   gateways: GatewayStatusEvent[];
 }
 
@@ -98,6 +100,7 @@ export interface ServerToClientEvents {
   alarm: (event: AlarmEvent) => void;
   escalation: (event: AlarmEscalationEvent) => void;
   flood: (event: AlarmFloodEvent) => void;
+  risk: (event: RiskWarningEvent) => void;
   gateway: (status: GatewayStatusEvent) => void;
 }
 

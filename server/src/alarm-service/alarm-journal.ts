@@ -1,5 +1,5 @@
 import { escape } from 'influx';
-import type { AlarmEvent } from '@park/protocol';
+import type { AlarmEvent, RiskWarningEvent } from '@park/protocol';
 import type { Logger } from '../log.js';
 import { EVENTS_POLICY, type InfluxStore } from '../influx/influx-store.js';
 import { RetryingWriter } from '../influx/retrying-writer.js';
@@ -70,6 +70,11 @@ export class AlarmJournal {
 
   recordEscalationAttempt(a: EscalationAttempt): void {
     this.writer.push({ measurement: 'alarm_escalation_attempt', tags: { alarmId: a.alarmId }, fields: { attempt: a.attempt, ok: a.ok, status: a.status, error: a.error }, ts: a.ts });
+  }
+
+  /** A change of an installation's risk early-warning colour. */
+  recordRisk(r: RiskWarningEvent): void {
+    this.writer.push({ measurement: 'risk_warning', tags: { hazardSource: r.hazardSource, site: r.site }, fields: { colour: r.colour, previous: r.previous, reasons: JSON.stringify(r.reasons) }, ts: r.ts });
   }
 
   recordFlood(f: FloodEvent): void {

@@ -36,6 +36,8 @@ export interface AlarmServiceOptions {
   notifier?: EscalationNotifier;
   /** The site (area) of an alarm. */
   areaOf: (alarmId: string) => string | undefined;
+  /** Called after each batch of transitions (and once after restore) with the active alarms. */
+  afterChange?: (active: readonly AlarmEvent[], nowMs: number) => void;
   tickMs?: number;
 }
 
@@ -70,6 +72,7 @@ export class AlarmService {
       // A duplicate notification later beats a lost alarm: start from the live data.
       this.o.log.error({ err: (err as Error).message }, 'alarm journal unreadable; active alarms will be raised again from live data');
     }
+    this.o.afterChange?.(this.active(), Date.now());
     this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 1000);
   }
 
@@ -119,6 +122,7 @@ export class AlarmService {
       this.o.journal.record(t);
       this.announcer?.alarm(this.withArea(t.event));
     }
+    if (transitions.length > 0) this.o.afterChange?.(this.active(), Date.now());
   }
 
   active(): AlarmEvent[] {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isTagId } from '@park/protocol';
+import { isTagId, type RiskWarningEvent } from '@park/protocol';
 import type { Catalogue } from '../catalogue.js';
 import type { LiveValues } from '../live-values.js';
 import type { Gateways } from '../gateways.js';
@@ -12,6 +12,8 @@ export interface ApiDeps {
   live: LiveValues;
   gateways: Gateways;
   store: InfluxStore;
+  /** The risk early-warning state of an installation. */
+  risk: (hazardSource: string) => RiskWarningEvent | undefined;
 }
 
 export const HISTORY_MAX_IDS = 20;
@@ -61,9 +63,9 @@ export function registerApiRoutes(app: FastifyInstance, d: ApiDeps): void {
   app.get('/api/park', view, async () => d.catalogue.park);
 
   // The major-hazard register (GB 18218 grading, inventories) extends these.
-  const hazardSources = (): { id: string; site: string; name: { zh: string; en: string }; tags: string[] }[] =>
+  const hazardSources = (): { id: string; site: string; name: { zh: string; en: string }; tags: string[]; risk: RiskWarningEvent | null }[] =>
     d.catalogue.park.sites.flatMap((s) =>
-      s.hazardSources.map((h) => ({ id: h.id, site: s.id, name: h.name, tags: d.catalogue.list().filter((t) => t.hazardSource === h.id).map((t) => t.id) })),
+      s.hazardSources.map((h) => ({ id: h.id, site: s.id, name: h.name, tags: d.catalogue.list().filter((t) => t.hazardSource === h.id).map((t) => t.id), risk: d.risk(h.id) ?? null })),
     );
   app.get('/api/hazard-sources', view, async () => hazardSources());
   app.get<{ Params: { id: string } }>('/api/hazard-sources/:id', view, async (req, reply) => {

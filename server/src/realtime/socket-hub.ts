@@ -12,6 +12,7 @@ import {
   type ClientToServerEvents,
   type GatewayStatusEvent,
   type LiveReading,
+  type RiskWarningEvent,
   type ServerToClientEvents,
 } from '@park/protocol';
 import type { Logger } from '../log.js';
@@ -36,6 +37,8 @@ export interface SocketHubDeps {
   gateways: Gateways;
   alarms: AlarmActions;
   log: Logger;
+  /** The risk early-warning colour of every installation. */
+  risks: () => RiskWarningEvent[];
   /** The site (flood area) of an alarm, for per-site subscriptions. */
   alarmSite: (alarmId: string) => string | undefined;
   /** How often changed values are pushed (coalesced per tag in between). */
@@ -97,6 +100,7 @@ export class SocketHub {
         alarms: d.alarms.active().filter((a) => !wanted || wanted.has(d.alarmSite(a.id) ?? '')),
         floods: d.alarms.activeFloods().filter((f) => !wanted || wanted.has(f.area)),
         escalations: ['commander', 'admin'].includes(socket.data.identity.role) ? d.alarms.openEscalations() : [],
+        risks: d.risks().filter((r) => !wanted || wanted.has(r.site)),
         gateways: d.gateways.list(),
       });
       socket.on('alarm:ack', (raw, callback) => {
@@ -147,6 +151,10 @@ export class SocketHub {
   /** To commanders only: operators already see the unacknowledged alarm itself. */
   escalation(event: AlarmEscalationEvent): void {
     this.io.to(COMMANDERS_ROOM).emit('escalation', event);
+  }
+
+  risk(event: RiskWarningEvent): void {
+    this.io.to([ALL_ROOM, siteRoom(event.site)]).emit('risk', event);
   }
 
   flood(event: AlarmFloodEvent): void {

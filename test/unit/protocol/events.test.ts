@@ -58,6 +58,7 @@ describe('Socket.IO and REST types', () => {
       alarms: [alarm],
       floods: [],
       escalations: [],
+      risks: [{ hazardSource: 'hs01', site: 'a', colour: 'red', previous: 'none', reasons: [{ rule: 'SIS trip', alarms: ['a.hs01.t101.sis_trip:discrete'] }], ts: NOW }],
       gateways: [{ gateway: 'gw-a', state: 'online', ts: NOW, version: '0.1.0', devices: { d: 'connected' }, receivedAt: NOW }],
     };
     const seen: unknown[] = [];
@@ -67,6 +68,7 @@ describe('Socket.IO and REST types', () => {
       alarm: (e) => seen.push(e.state),
       escalation: (x) => seen.push(x.unackedForMs),
       flood: (f) => seen.push(f.type),
+      risk: (r) => seen.push(r.colour),
       gateway: (g) => seen.push(g.state),
     };
     client.snapshot(snapshot);
@@ -74,8 +76,9 @@ describe('Socket.IO and REST types', () => {
     client.alarm(alarm);
     client.escalation({ alarm, ts: NOW, unackedForMs: 61_000 });
     client.flood({ type: 'flood-start', area: 'a', ts: NOW, count: 11, startedAt: NOW, peak: 11 });
+    client.risk(snapshot.risks[0]!);
     client.gateway(snapshot.gateways[0]!);
-    expect(seen).toEqual([1, 1, 'acked', 61_000, 'flood-start', 'online']);
+    expect(seen).toEqual([1, 1, 'acked', 61_000, 'flood-start', 'red', 'online']);
     const health: HealthResponse = { status: 'degraded', components: { mqtt: { status: 'ok' }, influx: { status: 'down', detail: 'ECONNREFUSED' } } };
     const login: LoginResponse = { user: 'operator', role: 'operator' };
     expect([health.status, login.role]).toEqual(['degraded', 'operator']);

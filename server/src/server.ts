@@ -16,7 +16,7 @@ import { readVersion } from './config.js';
 import type { Logger } from './log.js';
 import { HealthRegistry } from './health.js';
 import { createHttpApp } from './http/app.js';
-import { startManagedInfluxd, type ManagedInfluxd } from './influx/influxd-process.js';
+import { startManagedInfluxd } from './influx/influxd-process.js';
 import { InfluxStore } from './influx/influx-store.js';
 import { parseInfluxUrl, DEFAULT_DATABASE } from './influx/influx-url.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
@@ -90,7 +90,6 @@ async function start(
   // InfluxDB
   let influxBase: string;
   let database = DEFAULT_DATABASE;
-  let managed: ManagedInfluxd | undefined;
   if (config.influx.url) {
     const target = parseInfluxUrl(config.influx.url);
     database = target.database;
@@ -98,9 +97,8 @@ async function start(
   } else {
     const dir = path.join(config.dataDir, 'influxdb');
     log.info({ dir, httpPort: config.influx.managed.httpPort }, 'starting managed influxd');
-    managed = await startManagedInfluxd({ dir, httpPort: config.influx.managed.httpPort, rpcPort: config.influx.managed.rpcPort, binary: config.influx.managed.binary });
-    const m = managed;
-    stack.push({ name: 'influxd', stop: () => m.stop() });
+    const managed = await startManagedInfluxd({ dir, httpPort: config.influx.managed.httpPort, rpcPort: config.influx.managed.rpcPort, binary: config.influx.managed.binary });
+    stack.push({ name: 'influxd', stop: () => managed.stop() });
     influxBase = managed.url;
   }
   const store = new InfluxStore(parseInfluxUrl(`${config.influx.url ?? `${influxBase}/${database}`}`));
@@ -118,10 +116,13 @@ async function start(
   }
 
   const audit = new AuditLog(store, log.child({ part: 'audit' }));
-  stack.push({ name: 'audit', stop: async () => {
-    await audit.drain();
-    audit.close();
-  } });
+  stack.push({
+    name: 'audit',
+    stop: async () => {
+      await audit.drain();
+      audit.close();
+    },
+  });
   let users: UserDirectory;
   try {
     users = await UserDirectory.create({ users: config.auth.users, tokens: config.auth.tokens, demo: config.demo });

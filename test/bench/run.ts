@@ -4,9 +4,11 @@
  */
 import { appendRun, BENCHMARKS_FILE, printRow, type Row } from './report.js';
 import { ingestScenario } from './scenarios/ingest.js';
+import { fleetScenario } from './scenarios/fleet.js';
 
 const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   ingest: ingestScenario,
+  fleet: fleetScenario,
 };
 
 const wanted = process.argv.slice(2);

@@ -326,7 +326,8 @@ describe('overview wall (control room 1920x1080)', () => {
 describe('overview wall (phone 390x844)', () => {
   it('renders the wall without horizontal overflow', async () => {
     const page = await newPage(PHONE);
-    await page.goto(started().park.url);
+    // A commander lands on the command view: the wall is asked for by its address.
+    await page.goto(`${started().park.url}/#/overview`);
     await page.getByTestId('login-form').waitFor();
     expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
     await screenshot(page, 'login-phone');

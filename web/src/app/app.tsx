@@ -4,6 +4,8 @@ import { AlarmBanner } from '../features/alarms/components/alarm-banner';
 import { AlarmList } from '../features/alarms/components/alarm-list';
 import { LoginScreen } from '../features/auth/components/login-screen';
 import { checkSession, useSession } from '../features/auth/session-store';
+import { CommandView } from '../features/command/components/command-view';
+import { HazardsPage } from '../features/hazards/components/hazards-page';
 import { HealthPanel } from '../features/health/components/health-panel';
 import { JournalPage } from '../features/journal/components/journal-page';
 import { OverviewWall } from '../features/overview/components/overview-wall';
@@ -15,11 +17,12 @@ import { startLiveConnection } from '../shared/live/socket-manager';
 import { AppLayout } from './layout/app-layout';
 import { AppNav } from './layout/app-nav';
 import { AppProviders } from './providers';
-import { useRoute } from './routing';
+import { hrefOf, landingRoute, useRoute, useRouteParam } from './routing';
 
 // Recharts is large: the trends screen loads when first opened, so the wall
 // and the alarms start fast on a phone in a car.
 const TrendsPage = lazy(() => import('../features/trends/components/trends-page'));
+const KpiPage = lazy(() => import('../features/kpis/components/kpi-page'));
 
 // The browser allows sound only after a gesture on the page: the login click
 // (or any click or key) unlocks it.
@@ -91,7 +94,9 @@ function LiveSession({ user, role }: { user: string; role: Role }) {
  */
 function Workspace({ role }: { role: Role }) {
   const { t } = useI18n();
-  const route = useRoute();
+  // No route in the address: the role's landing screen (commanders: the command view).
+  const route = useRoute(landingRoute(role));
+  const param = useRouteParam();
   return (
     <div className="workspace" data-route={route}>
       <div className="workspace__top">
@@ -111,6 +116,23 @@ function Workspace({ role }: { role: Role }) {
             </Panel>
           </aside>
         </div>
+      )}
+      {route === 'command' && (
+        <Panel title={t('command.title')} testId="command-panel" className="workspace__page">
+          <CommandView role={role} />
+        </Panel>
+      )}
+      {route === 'kpis' && (
+        <Panel title={t('kpis.title')} testId="kpis-panel" className="workspace__page">
+          <Suspense fallback={<p className="layout__message">{t('trends.loadingModule')}</p>}>
+            <KpiPage />
+          </Suspense>
+        </Panel>
+      )}
+      {route === 'hazards' && (
+        <Panel title={t('hazards.title')} testId="hazards-panel" className="workspace__page">
+          <HazardsPage unitId={param} hrefOfUnit={(unit) => (unit === null ? hrefOf('hazards') : hrefOf('hazards', unit))} />
+        </Panel>
       )}
       {route === 'alarms' && (
         <Panel title={t('alarms.title')} testId="alarms-panel" className="workspace__page">

@@ -2,7 +2,15 @@ import { useI18n } from '../../shared/i18n/i18n-context';
 import { useAlarmOverview } from '../../shared/live/live-instance';
 import { hrefOf, ROUTES, type Route } from '../routing';
 
-const LABEL = { overview: 'nav.overview', alarms: 'nav.alarms', journal: 'nav.journal', trends: 'nav.trends' } as const satisfies Record<Route, string>;
+const LABEL = {
+  overview: 'nav.overview',
+  command: 'nav.command',
+  alarms: 'nav.alarms',
+  journal: 'nav.journal',
+  trends: 'nav.trends',
+  kpis: 'nav.kpis',
+  hazards: 'nav.hazards',
+} as const satisfies Record<Route, string>;
 
 /** The screens, as links (hash routes); the alarms link carries the number waiting for acknowledgement. */
 export function AppNav({ current }: { current: Route }) {

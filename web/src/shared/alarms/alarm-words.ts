@@ -86,9 +86,18 @@ export function alarmText(t: I18n['t'], lang: Lang, alarm: AlarmEvent, catalogue
   return t('alarm.text.plain', { name, kind });
 }
 
-/** Site (flood area) of an alarm's tag, from the catalogue; gateway alarms have none here. */
+/**
+ * Site (flood and KPI area) of an alarm: the server's `area` on the event;
+ * only an older server's event (without it) falls back to the tag's site in
+ * the catalogue.
+ */
 export function alarmSite(alarm: AlarmEvent, catalogue: Catalogue | null): string | undefined {
-  return catalogue?.byId.get(alarm.tagId)?.site;
+  return alarm.area ?? catalogue?.byId.get(alarm.tagId)?.site;
+}
+
+/** Hazard source (重大危险源 unit) of an alarm's tag, from the catalogue. */
+export function alarmHazardSource(alarm: AlarmEvent, catalogue: Catalogue | null): string | undefined {
+  return catalogue?.byId.get(alarm.tagId)?.hazardSource;
 }
 
 export function siteName(catalogue: Catalogue | null, siteId: string | undefined, lang: Lang): string {
@@ -106,5 +115,10 @@ export function canAck(role: Role): boolean {
 }
 
 export function canShelve(role: Role): boolean {
+  return SHELVE_ROLES.includes(role);
+}
+
+/** Unshelving needs the same permission as shelving (`POST /api/alarms/{id}/unshelve`). */
+export function canUnshelve(role: Role): boolean {
   return SHELVE_ROLES.includes(role);
 }

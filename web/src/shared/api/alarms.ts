@@ -40,6 +40,11 @@ export function shelveAlarm(id: string, minutes: number, reason: string): Promis
   return post(`/api/alarms/${encodeURIComponent(id)}/shelve`, { minutes, reason: reason.trim() });
 }
 
+export function unshelveAlarm(id: string, comment: string): Promise<ActionOutcome> {
+  const trimmed = comment.trim();
+  return post(`/api/alarms/${encodeURIComponent(id)}/unshelve`, trimmed === '' ? {} : { comment: trimmed });
+}
+
 /** One journal point: an alarm transition with its cause, user and area. */
 export interface JournalEntry extends AlarmEvent {
   readonly previous: string;

@@ -112,8 +112,15 @@ export interface AlarmStoreOptions {
   readonly onAnnunciation?: (alarm: AlarmEvent, fromSnapshot: boolean) => void;
 }
 
+/** What a snapshot says besides the alarms: floods going on now, open escalations (commanders and admins only). */
+export interface SnapshotAlarmExtras {
+  readonly floods?: readonly AlarmFloodEvent[];
+  readonly escalations?: readonly AlarmEscalationEvent[];
+}
+
 export interface AlarmStore {
-  applySnapshot(alarms: readonly AlarmEvent[]): void;
+  /** Replaces everything: a display connecting mid-flood or mid-escalation shows it at once. */
+  applySnapshot(alarms: readonly AlarmEvent[], extras?: SnapshotAlarmExtras): void;
   applyEvent(event: AlarmEvent): void;
   applyEscalation(event: AlarmEscalationEvent): void;
   applyFlood(event: AlarmFloodEvent): void;
@@ -283,13 +290,22 @@ export function createAlarmStore(options: AlarmStoreOptions = {}): AlarmStore {
   }
 
   return {
-    applySnapshot(snapshotAlarms) {
+    applySnapshot(snapshotAlarms, extras = {}) {
       const wasUnack = new Set<string>();
       for (const alarm of alarms.values()) if (alarm.state === 'unack') wasUnack.add(`${alarm.id}@${alarm.raisedAt}`);
       for (const alarm of alarms.values()) dirtyTags.add(alarm.tagId);
       alarms.clear();
       byTag.clear();
       for (const alarm of snapshotAlarms) put(alarm);
+      // The snapshot is the truth now: floods and escalations as the server holds them.
+      floods.clear();
+      for (const flood of extras.floods ?? []) {
+        if (flood.type === 'flood-start') floods.set(flood.area, { area: flood.area, count: flood.count, peak: flood.peak, startedAt: flood.startedAt, ts: flood.ts });
+      }
+      escalations = [...(extras.escalations ?? [])]
+        .sort((a, b) => b.ts - a.ts)
+        .slice(0, MAX_ESCALATIONS)
+        .map((e) => ({ alarm: e.alarm, ts: e.ts, unackedForMs: e.unackedForMs }));
       // Alarms raised while the link was down (or standing at login) are
       // still owed their annunciation.
       for (const alarm of alarms.values()) {

@@ -133,7 +133,12 @@ export function startLiveConnection({ store, alarms, connection, onAuthLost }: L
     }
     connection.noteMessage();
     store.applySnapshot(snapshot);
-    alarms.applySnapshot((snapshot as Partial<Snapshot>).alarms ?? []);
+    // Older servers send no floods or escalations; malformed entries are dropped one by one.
+    const partial = snapshot as Partial<Snapshot>;
+    alarms.applySnapshot(partial.alarms ?? [], {
+      floods: Array.isArray(partial.floods) ? partial.floods.filter(isFlood) : [],
+      escalations: Array.isArray(partial.escalations) ? partial.escalations.filter(isEscalation) : [],
+    });
     connection.set({ kind: 'connected', sinceWallMs: Date.now() });
   });
 

@@ -1,16 +1,20 @@
 import { ALARM_PRIORITIES } from '@park/protocol';
 import { MUTE_MS, setMuted, unlockAudio, useAlarmSound } from '../../../shared/audio/alarm-sound';
 import { alarmText, PRIORITY_KEY, PRIORITY_SYMBOL, siteName, STATE_KEY, STATE_SYMBOL } from '../../../shared/alarms/alarm-words';
+import { FirstOutBadge } from '../../../shared/alarms/first-out-badge';
 import { useI18n } from '../../../shared/i18n/i18n-context';
 import { ACTIVE_STATES } from '../../../shared/live/alarm-store';
 import { isLive } from '../../../shared/live/connection-store';
-import { useAlarmOverview, useCatalogue, useConnection } from '../../../shared/live/live-instance';
+import { useAlarmList, useAlarmOverview, useCatalogue, useConnection } from '../../../shared/live/live-instance';
 import { formatDateTimeWithZone, formatTimeWithZone } from '../../../shared/time/format';
 
 // Always on screen, on every page: how many alarms of each priority and
 // state, the newest one still waiting for an acknowledgement, the sound and
 // its mute, alarm floods and escalations. Greyed as "not live" when the link
 // is down: the counts are then the last known ones.
+
+/** First-out lines in the banner at most (more cascades at once: the list has them all). */
+const MAX_FIRST_OUT_LINES = 3;
 
 function SoundControl() {
   const { t } = useI18n();
@@ -51,6 +55,10 @@ export function AlarmBanner() {
   const live = isLive(connection);
   const newest = overview.newestUnack;
   const waiting = overview.byState.unack + overview.byState['rtn-unack'];
+  // First-out alarms still annunciated: the cause to look at first, usually
+  // older than the newest alarm of the cascade (the trip itself).
+  const alarms = useAlarmList();
+  const firstOuts = alarms.filter((a) => a.firstOut === true && (a.state === 'unack' || a.state === 'acked' || a.state === 'rtn-unack'));
 
   return (
     <section className="banner" aria-label={t('banner.label')} data-testid="alarm-banner" data-live={live} data-known={overview.known}>
@@ -101,6 +109,7 @@ export function AlarmBanner() {
               <span aria-hidden="true">{PRIORITY_SYMBOL[newest.priority]} </span>
               {t(PRIORITY_KEY[newest.priority])}
             </span>{' '}
+            <FirstOutBadge alarm={newest} />
             <span className="banner__newest-text" data-testid="banner-newest-text">
               {alarmText(t, lang, newest, catalogue)}
             </span>{' '}
@@ -116,6 +125,23 @@ export function AlarmBanner() {
           <span className="banner__none">{overview.known ? t('banner.noneWaiting') : t('banner.unknown')}</span>
         )}
       </a>
+      {firstOuts.slice(0, MAX_FIRST_OUT_LINES).map((alarm) => (
+        <a key={alarm.id} className="banner__first-out" href="#/alarms" data-testid="banner-first-out" data-alarm-id={alarm.id} data-priority={alarm.priority}>
+          <FirstOutBadge alarm={alarm} />{' '}
+          <span className="prio-badge" data-priority={alarm.priority}>
+            <span aria-hidden="true">{PRIORITY_SYMBOL[alarm.priority]} </span>
+            {t(PRIORITY_KEY[alarm.priority])}
+          </span>{' '}
+          <span>{alarmText(t, lang, alarm, catalogue)}</span>{' '}
+          <span>
+            <span aria-hidden="true">{STATE_SYMBOL[alarm.state]} </span>
+            {t(STATE_KEY[alarm.state])}
+          </span>{' '}
+          <time className="banner__time" dateTime={new Date(alarm.raisedAt).toISOString()}>
+            {formatDateTimeWithZone(new Date(alarm.raisedAt))}
+          </time>
+        </a>
+      ))}
       {overview.floods.map((flood) => (
         <p key={flood.area} className="banner__flood" role="alert" data-testid="banner-flood" data-area={flood.area}>
           <span aria-hidden="true">⚠ </span>

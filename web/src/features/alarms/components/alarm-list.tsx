@@ -1,14 +1,15 @@
 import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { ALARM_PRIORITIES, MAX_COMMENT_LENGTH, MAX_SHELVE_MINUTES, MIN_SHELVE_MINUTES, type AlarmEvent, type AlarmPriority, type Role } from '@park/protocol';
-import { alarmSite, alarmText, canAck, canShelve, PRIORITY_KEY, PRIORITY_SYMBOL, siteName, STATE_KEY, STATE_SYMBOL, tagDisplayName } from '../../../shared/alarms/alarm-words';
-import { ackAlarm, shelveAlarm, type ActionOutcome } from '../../../shared/api/alarms';
+import { FirstOutBadge } from '../../../shared/alarms/first-out-badge';
+import { alarmSite, alarmText, canAck, canShelve, canUnshelve, PRIORITY_KEY, PRIORITY_SYMBOL, siteName, STATE_KEY, STATE_SYMBOL, tagDisplayName } from '../../../shared/alarms/alarm-words';
+import { ackAlarm, shelveAlarm, unshelveAlarm, type ActionOutcome } from '../../../shared/api/alarms';
 import { useI18n } from '../../../shared/i18n/i18n-context';
 import { ACTIVE_STATES, awaitsAck, priorityRank, stateRank, type ActiveState } from '../../../shared/live/alarm-store';
 import { useAlarmList, useCatalogue } from '../../../shared/live/live-instance';
 import type { Catalogue } from '../../../shared/live/live-store';
 import { decimalsFor, formatNumber } from '../../../shared/live/tag-status';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
-import { refusalText } from '../action-words';
+import { refusalText } from '../../../shared/alarms/action-words';
 
 // The active alarm list: sortable, filtered by priority, site and state, in
 // pages; acknowledge one alarm or the unacknowledged alarms of the visible
@@ -77,6 +78,7 @@ export function AlarmList({ role }: { role: Role }) {
 
   const mayAck = canAck(role);
   const mayShelve = canShelve(role);
+  const mayUnshelve = canUnshelve(role);
   const roleName = t(ROLE_KEYS[role]);
 
   const sites = useMemo(() => {
@@ -140,6 +142,14 @@ export function AlarmList({ role }: { role: Role }) {
     report(alarm, outcome, t('action.shelved', { minutes }), t('action.shelveFailed'));
     markBusy([alarm.id], false);
     return outcome.ok;
+  }
+
+  async function unshelve(alarm: AlarmEvent): Promise<void> {
+    if (!mayUnshelve) return;
+    markBusy([alarm.id], true);
+    const outcome = await unshelveAlarm(alarm.id, comment);
+    report(alarm, outcome, t('action.unshelved'), t('action.unshelveFailed'));
+    markBusy([alarm.id], false);
   }
 
   function sortBy(key: SortKey): void {
@@ -311,6 +321,7 @@ export function AlarmList({ role }: { role: Role }) {
                   data-alarm-id={alarm.id}
                   data-priority={alarm.priority}
                   data-state={alarm.state}
+                  data-first-out={alarm.firstOut === true}
                   onKeyDown={(e) => onRowKey(e, alarm)}
                 >
                   <td>
@@ -318,6 +329,7 @@ export function AlarmList({ role }: { role: Role }) {
                       <span aria-hidden="true">{PRIORITY_SYMBOL[alarm.priority]} </span>
                       {t(PRIORITY_KEY[alarm.priority])}
                     </span>
+                    <FirstOutBadge alarm={alarm} />
                   </td>
                   <td className="alarms__state" data-testid="alarm-state" data-state={alarm.state}>
                     <span aria-hidden="true">{STATE_SYMBOL[alarm.state]} </span>
@@ -353,6 +365,18 @@ export function AlarmList({ role }: { role: Role }) {
                     >
                       {t('alarms.ack')}
                     </button>
+                    {alarm.state === 'shelved' && (
+                      <button
+                        type="button"
+                        className="button"
+                        data-testid="unshelve"
+                        disabled={!mayUnshelve || working}
+                        title={!mayUnshelve ? t('alarms.role.noShelve', { role: roleName }) : t('alarms.unshelve.hint')}
+                        onClick={() => void unshelve(alarm)}
+                      >
+                        {t('alarms.unshelve')}
+                      </button>
+                    )}
                     <button
                       type="button"
                       className="button"

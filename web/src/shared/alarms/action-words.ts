@@ -1,5 +1,5 @@
-import type { ActionOutcome } from '../../shared/api/alarms';
-import type { I18n } from '../../shared/i18n/i18n-context';
+import type { ActionOutcome } from '../api/alarms';
+import type { I18n } from '../i18n/i18n-context';
 
 /** Why an action was refused, in words: the kind of refusal in the interface language, then the server's own reason. */
 export function refusalText(t: I18n['t'], outcome: Exclude<ActionOutcome, { ok: true }>): string {

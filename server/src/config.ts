@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ROLES } from '@park/protocol';
 import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
 import { loadHazardRegister, type HazardRegister } from './hazards/register.js';
+import { loadEmergency, type EmergencyData } from './emergency/emergency.js';
 
 /**
  * The server's configuration file (`npm run server -- --config FILE`).
@@ -126,6 +127,14 @@ export const serverConfigSchema = z.strictObject({
       catalogue: z.string().min(1).default('gb18218-2018.yaml'),
     })
     .prefault({}),
+  emergency: z
+    .strictObject({
+      /** Folder of emergency disposal cards (one YAML file per card). Unset: no cards, no incidents. */
+      cards: z.string().min(1).optional(),
+      /** The site plan (coordinates of installations, assembly points, gates) for hazard zones. */
+      map: z.string().min(1).optional(),
+    })
+    .prefault({}),
   alarms: z
     .strictObject({
       /** When an SIS trips or a flood starts, the first alarm of the cascade within this window is marked first-out. */
@@ -186,6 +195,8 @@ export interface ServerConfig extends Omit<ServerConfigFile, 'park' | 'web'> {
   webDir: string;
   /** The graded major-hazard register, when `hazards.register` names one. */
   hazardRegister?: HazardRegister;
+  /** Disposal cards and the site plan, when `emergency.cards` names a folder. */
+  emergencyData?: EmergencyData;
 }
 
 export const SERVER_ENV: readonly EnvBinding[] = [
@@ -221,6 +232,9 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     const rel = path.relative(process.cwd(), p);
     return rel && !rel.startsWith('..') ? rel : p;
   };
+  const emergencyData = value.emergency.cards
+    ? loadEmergency(parkModel, label(path.resolve(dir, value.emergency.cards)), value.emergency.map ? label(path.resolve(dir, value.emergency.map)) : undefined)
+    : undefined;
   const hazardRegister = value.hazards.register
     ? loadHazardRegister(label(path.resolve(dir, value.hazards.register)), parkModel, label(path.resolve(dir, value.hazards.catalogue)))
     : undefined;
@@ -241,6 +255,7 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     parkModel,
     webDir: web.dir ? path.resolve(dir, web.dir) : defaultWebDir(),
     ...(hazardRegister ? { hazardRegister } : {}),
+    ...(emergencyData ? { emergencyData } : {}),
   };
 }
 

@@ -41,6 +41,8 @@ import { registerAlarmRoutes } from './http/alarm-routes.js';
 import { registerHazardRoutes } from './hazards/hazard-routes.js';
 import { summarizeUnit } from './hazards/register.js';
 import { RiskMonitor } from './risk/risk-monitor.js';
+import { createEmergency } from './emergency/emergency.js';
+import { registerEmergencyRoutes } from './emergency/emergency-routes.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -175,6 +177,7 @@ async function start(
     ...(notifier ? { notifier } : {}),
   });
   let hub: SocketHub | undefined;
+  const emergency = config.emergencyData ? createEmergency({ data: config.emergencyData, store, audit, log, live }) : undefined;
 
   // Ingest (consumer) before the MQTT client (producer).
   const ingest = new Ingest({
@@ -188,6 +191,7 @@ async function start(
     onData: (msg, receivedAt) => {
       live.apply(msg, receivedAt);
       alarms.onData(msg);
+      emergency?.onData(msg);
     },
     onStatus: (status, receivedAt) => {
       alarms.onGatewayStatus(status);
@@ -204,6 +208,16 @@ async function start(
   // After ingest.start(): the journal's retention policy exists by then.
   await alarms.start();
   stack.push({ name: 'alarms', stop: () => alarms.stop() });
+  if (emergency) {
+    await emergency.start(Date.now() - config.influx.retention.eventDays * 86_400_000);
+    stack.push({
+      name: 'emergency',
+      stop: async () => {
+        await emergency.drain();
+        emergency.close();
+      },
+    });
+  }
   health.register('ingest', () => ingest.health());
 
   const client: MqttClient = mqtt.connect(mqttUrl, mqttClientOptions(config));
@@ -236,10 +250,19 @@ async function start(
   registerApiRoutes(app, { auth, catalogue, live, gateways, store, risk: (hs) => risk.all().find((r) => r.hazardSource === hs) });
   registerAlarmRoutes(app, { auth, alarms, journal });
   if (config.hazardRegister) registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue });
+  if (emergency) registerEmergencyRoutes(app, { auth, live, emergency });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
   hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;
-  alarms.announceTo(h);
+  // Displays hear every transition; the incident record takes the alarms of its installation.
+  alarms.announceTo({
+    alarm: (e) => {
+      h.alarm(e);
+      emergency?.onAlarm(e);
+    },
+    escalation: (e) => h.escalation(e),
+    flood: (e) => h.flood(e),
+  });
   stack.push({
     name: 'http',
     stop: async () => {

@@ -55,6 +55,7 @@ export async function startParkServer(options: ParkServerOptions = {}): Promise<
         influx: { url: influxd.databaseUrl(options.database ?? 'park') },
         log: { level: process.env['TEST_LOG_LEVEL'] ?? 'silent' },
         hazards: { register: 'seeds/hazard-register.yaml', catalogue: 'seeds/gb18218-2018.yaml' },
+        emergency: { cards: 'seeds/cards', map: 'seeds/park-map.yaml' },
         ...options.config,
       },
       'test server config',

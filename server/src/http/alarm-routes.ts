@@ -4,6 +4,7 @@ import type { AlarmService, ActionOutcome } from '../alarm-service/alarm-service
 import type { AlarmJournal } from '../alarm-service/alarm-journal.js';
 import { computeAlarmKpis, KPI_DEFAULTS } from '../alarms/kpis.js';
 import { identityOf, requirePermission, type AuthContext } from './auth-routes.js';
+import { parseTimeParam } from './api-routes.js';
 
 export const JOURNAL_DEFAULT_LIMIT = 500;
 export const JOURNAL_MAX_LIMIT = 5000;
@@ -16,6 +17,12 @@ function send(reply: FastifyReply, r: ActionOutcome): FastifyReply {
   return reply.code('code' in r ? (STATUS_OF[r.code] ?? 409) : 409).send({ ok: false, error: r.error });
 }
 
+/** A query parameter given twice arrives as a list: name it rather than ignore it. */
+function repeatedParam(q: Record<string, unknown>): { error: string } | undefined {
+  const k = Object.keys(q).find((key) => Array.isArray(q[key]));
+  return k === undefined ? undefined : { error: `${k.slice(0, 64)}: given more than once` };
+}
+
 export const KPI_MAX_SPAN_DAYS = 31;
 /** Records read for one KPI report; a busier period is reported as truncated. */
 export const KPI_MAX_RECORDS = 200_000;
@@ -24,9 +31,12 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
   // Alarm-system KPIs (DOMAIN.md §7.3) over a period, per area, from the journal.
   app.get('/api/alarms/kpis', { preHandler: requirePermission(d.auth, 'view') }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
-    const toMs = typeof q['to'] === 'string' && q['to'] !== '' ? Date.parse(q['to']) : Date.now();
-    const fromMs = typeof q['from'] === 'string' && q['from'] !== '' ? Date.parse(q['from']) : toMs - DAY_MS;
-    if (!Number.isFinite(toMs) || !Number.isFinite(fromMs)) return reply.code(400).send({ error: 'from/to: ISO 8601 times' });
+    const repeated = repeatedParam(q);
+    if (repeated) return reply.code(400).send(repeated);
+    const toMs = parseTimeParam('to', q['to'], Date.now());
+    if (typeof toMs !== 'number') return reply.code(400).send(toMs);
+    const fromMs = parseTimeParam('from', q['from'], toMs - DAY_MS);
+    if (typeof fromMs !== 'number') return reply.code(400).send(fromMs);
     if (fromMs >= toMs) return reply.code(400).send({ error: 'from: must be before to' });
     if (toMs - fromMs > KPI_MAX_SPAN_DAYS * DAY_MS) return reply.code(400).send({ error: `from/to: at most ${KPI_MAX_SPAN_DAYS} days` });
     const area = typeof q['area'] === 'string' && q['area'] !== '' ? q['area'] : undefined;
@@ -42,12 +52,14 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
 
   app.get('/api/alarms/journal', { preHandler: requirePermission(d.auth, 'view') }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
+    // A repeated parameter arrives as a list: refused, not silently ignored.
+    const repeated = repeatedParam(q);
+    if (repeated) return reply.code(400).send(repeated);
     const str = (k: string): string | undefined => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
-    const now = Date.now();
-    const toMs = str('to') !== undefined ? Date.parse(str('to') as string) : now;
-    const fromMs = str('from') !== undefined ? Date.parse(str('from') as string) : toMs - DAY_MS;
-    if (!Number.isFinite(toMs)) return reply.code(400).send({ error: 'to: not an ISO 8601 time' });
-    if (!Number.isFinite(fromMs)) return reply.code(400).send({ error: 'from: not an ISO 8601 time' });
+    const toMs = parseTimeParam('to', q['to'], Date.now());
+    if (typeof toMs !== 'number') return reply.code(400).send(toMs);
+    const fromMs = parseTimeParam('from', q['from'], toMs - DAY_MS);
+    if (typeof fromMs !== 'number') return reply.code(400).send(fromMs);
     if (fromMs >= toMs) return reply.code(400).send({ error: 'from: must be before to' });
     const tag = str('tag');
     if (tag !== undefined && !isTagId(tag)) return reply.code(400).send({ error: `tag: ${JSON.stringify(String(tag).slice(0, 140))} is not a tag id` });
@@ -55,6 +67,10 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
     if (area !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(area)) return reply.code(400).send({ error: 'area: not a site id' });
     const user = str('user');
     if (user !== undefined && user.length > 64) return reply.code(400).send({ error: 'user: at most 64 characters' });
+    // The journal quotes values with influx's escape.stringLit, which escapes
+    // `'` but not `\`: a backslash ended the literal early (InfluxDB parse
+    // error, a 500, and a way to shape the query). No user name needs one.
+    if (user !== undefined && /[\\\u0000-\u001f\u007f]/.test(user)) return reply.code(400).send({ error: 'user: must not contain backslashes or control characters' });
     const oneOf = (k: 'kind' | 'priority' | 'state', allowed: readonly string[]): string | { error: string } | undefined => {
       const v = str(k);
       return v === undefined || allowed.includes(v) ? v : { error: `${k}: one of ${allowed.join(', ')}` };

@@ -24,6 +24,22 @@ const HOUR_MS = 3600_000;
 
 type HistoryQuery = { ids: string[]; fromMs: number; toMs: number; maxPoints: number };
 
+/** ISO 8601 date or date-time, e.g. `2026-11-29T08:00:00+08:00`. Date.parse alone accepts `0`, `-1` or `a' OR '1'='1`. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+/** Times a query may name: InfluxDB refuses times outside 1677–2262 with an error, not an empty answer. */
+export const EARLIEST_QUERY_TIME_MS = Date.UTC(1970, 0, 1);
+export const LATEST_QUERY_TIME_MS = Date.UTC(2200, 0, 1);
+
+/** A time query parameter: missing or empty gives `fallback`; anything else must be an ISO 8601 time from 1970 to 2200. */
+export function parseTimeParam(name: string, v: unknown, fallback: number): number | { error: string } {
+  if (v === undefined || v === '') return fallback;
+  if (typeof v !== 'string') return { error: `${name}: expected an ISO 8601 time` };
+  const ms = ISO_TIME.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) return { error: `${name}: ${JSON.stringify(v.slice(0, 60))} is not an ISO 8601 time, e.g. 2026-11-29T08:00:00+08:00` };
+  if (ms < EARLIEST_QUERY_TIME_MS || ms > LATEST_QUERY_TIME_MS) return { error: `${name}: must lie between 1970 and 2200` };
+  return ms;
+}
+
 /** Checks the history query; every refusal names the parameter and the reason. */
 export function parseHistoryQuery(q: Record<string, unknown>, now = Date.now()): HistoryQuery | { error: string } {
   const idsText = typeof q['ids'] === 'string' ? q['ids'] : '';
@@ -32,13 +48,7 @@ export function parseHistoryQuery(q: Record<string, unknown>, now = Date.now()):
   if (ids.length > HISTORY_MAX_IDS) return { error: `ids: at most ${HISTORY_MAX_IDS} tags per request, got ${ids.length}` };
   const bad = ids.find((id: string) => !isTagId(id)) as string | undefined;
   if (bad !== undefined) return { error: `ids: ${JSON.stringify(bad.slice(0, 140))} is not a tag id` };
-  const time = (name: 'from' | 'to', fallback: number): number | { error: string } => {
-    const v = q[name];
-    if (v === undefined || v === '') return fallback;
-    if (typeof v !== 'string') return { error: `${name}: expected an ISO 8601 time` };
-    const ms = Date.parse(v);
-    return Number.isFinite(ms) ? ms : { error: `${name}: ${JSON.stringify(v.slice(0, 60))} is not an ISO 8601 time, e.g. 2026-11-29T08:00:00+08:00` };
-  };
+  const time = (name: 'from' | 'to', fallback: number): number | { error: string } => parseTimeParam(name, q[name], fallback);
   const toMs = time('to', now);
   if (typeof toMs !== 'number') return toMs;
   const fromMs = time('from', toMs - HOUR_MS);

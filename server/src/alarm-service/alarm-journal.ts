@@ -1,7 +1,7 @@
-import { escape } from 'influx';
 import type { AlarmEvent, RiskWarningEvent } from '@park/protocol';
 import type { Logger } from '../log.js';
 import { EVENTS_POLICY, type InfluxStore } from '../influx/influx-store.js';
+import { influxString } from '../influx/influxql.js';
 import { RetryingWriter } from '../influx/retrying-writer.js';
 import type { AlarmEscalation, AlarmTransition, RestoreEvent } from '../alarms/engine.js';
 import type { FloodEvent } from '../alarms/flood.js';
@@ -116,12 +116,12 @@ export class AlarmJournal {
   /** Journal search, newest first. Every value is escaped, never pasted. */
   async search(q: JournalQuery): Promise<JournalEntry[]> {
     const where = [`time >= ${Math.trunc(q.fromMs)}ms`, `time <= ${Math.trunc(q.toMs)}ms`];
-    if (q.tagId !== undefined) where.push(`"tagId" = ${escape.stringLit(q.tagId)}`);
-    if (q.area !== undefined) where.push(`"area" = ${escape.stringLit(q.area)}`);
-    if (q.kind !== undefined) where.push(`"kind" = ${escape.stringLit(q.kind)}`);
-    if (q.priority !== undefined) where.push(`"priority" = ${escape.stringLit(q.priority)}`);
-    if (q.state !== undefined) where.push(`"state" = ${escape.stringLit(q.state)}`);
-    if (q.user !== undefined) where.push(`("user" = ${escape.stringLit(q.user)} OR "ackedBy" = ${escape.stringLit(q.user)})`);
+    if (q.tagId !== undefined) where.push(`"tagId" = ${influxString(q.tagId)}`);
+    if (q.area !== undefined) where.push(`"area" = ${influxString(q.area)}`);
+    if (q.kind !== undefined) where.push(`"kind" = ${influxString(q.kind)}`);
+    if (q.priority !== undefined) where.push(`"priority" = ${influxString(q.priority)}`);
+    if (q.state !== undefined) where.push(`"state" = ${influxString(q.state)}`);
+    if (q.user !== undefined) where.push(`("user" = ${influxString(q.user)} OR "ackedBy" = ${influxString(q.user)})`);
     const rows = await this.store.query<Row>(`SELECT * FROM "${EVENTS_POLICY}"."${MEASUREMENT}" WHERE ${where.join(' AND ')} ORDER BY time DESC LIMIT ${Math.trunc(q.limit)}`);
     return rows.map((r) => toEntry(r));
   }

@@ -1,5 +1,6 @@
 import { InfluxDB, escape } from 'influx';
 import type { InfluxTarget } from './influx-url.js';
+import { influxString } from './influxql.js';
 import { readingLines } from './line-protocol.js';
 
 /**
@@ -193,7 +194,7 @@ export class InfluxStore {
     );
   }
 
-  /** Runs an InfluxQL query built by the caller with `escape` for every value; rows with times in ms. */
+  /** Runs an InfluxQL query built by the caller with `influxString` for every value; rows with times in ms. */
   async query<T>(influxql: string): Promise<(T & { time: Date })[]> {
     return (await this.client.query<T & { time: Date }>(influxql, { precision: 'ms', database: this.database })) as (T & { time: Date })[];
   }
@@ -210,7 +211,7 @@ export class InfluxStore {
    */
   async queryHistory(ids: readonly string[], fromMs: number, toMs: number, intervalMs: number): Promise<HistoryRow[]> {
     if (ids.length === 0) return [];
-    const idList = ids.map((id) => `"id" = ${escape.stringLit(id)}`).join(' OR ');
+    const idList = ids.map((id) => `"id" = ${influxString(id)}`).join(' OR ');
     const every = Math.max(1, Math.trunc(intervalMs));
     // Long spans read the rollup (a minute behind), short ones the raw points.
     const select =
@@ -225,7 +226,7 @@ export class InfluxStore {
   /** Raw readings of some tags in [fromMs, toMs], oldest first. Ids and times are escaped, never pasted. */
   async queryReadings(ids: readonly string[], fromMs: number, toMs: number): Promise<ReadingRow[]> {
     if (ids.length === 0) return [];
-    const idList = ids.map((id) => `"id" = ${escape.stringLit(id)}`).join(' OR ');
+    const idList = ids.map((id) => `"id" = ${influxString(id)}`).join(' OR ');
     const query = `SELECT "v", "q", "id" FROM "${RAW_POLICY}"."reading" WHERE (${idList}) AND time >= ${Math.trunc(fromMs)}ms AND time <= ${Math.trunc(toMs)}ms ORDER BY time ASC`;
     const rows = await this.client.query<{ time: Date; v: number; q: number; id: string }>(query, { precision: 'ms', database: this.database });
     return rows.map((r) => ({ id: r.id, ts: r.time.getTime(), v: r.v, q: r.q }));

@@ -25,11 +25,17 @@ const EXPECTED_NAMES: Record<string, string> = {
   null: 'null',
 };
 
+/** Longest piece of a wrong value quoted back: enough to recognise it, never a screenful. */
+const MAX_QUOTED_CHARS = 60;
+
 /** How a YAML value reads back to the person who wrote it. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (empty value)';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    const chars = [...value];
+    return chars.length > MAX_QUOTED_CHARS ? `${JSON.stringify(chars.slice(0, MAX_QUOTED_CHARS).join(''))}… (${chars.length} characters)` : JSON.stringify(value);
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

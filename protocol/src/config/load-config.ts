@@ -14,6 +14,9 @@ export interface ConfigOverride {
   source: string;
 }
 
+/** Aliases a file may expand: plenty for hand-written YAML, too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
 export interface LoadedConfig<T> {
   value: T;
   /** The file as named by the caller. */
@@ -54,7 +57,13 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
       }),
     );
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    // yaml refuses an alias bomb (aliases multiplying into millions of nodes) with a ReferenceError.
+    throw new ConfigError([{ file, path: '', reason: `not valid YAML: ${firstLine((err as Error).message)} (too many aliases; write the values out)` }]);
+  }
   const overrides = options.overrides ?? [];
   const input = applyOverrides(raw, overrides);
   const result = schema.safeParse(input, { reportInput: true });

@@ -67,10 +67,8 @@ export function registerAlarmRoutes(app: FastifyInstance, d: { auth: AuthContext
     if (area !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(area)) return reply.code(400).send({ error: 'area: not a site id' });
     const user = str('user');
     if (user !== undefined && user.length > 64) return reply.code(400).send({ error: 'user: at most 64 characters' });
-    // The journal quotes values with influx's escape.stringLit, which escapes
-    // `'` but not `\`: a backslash ended the literal early (InfluxDB parse
-    // error, a 500, and a way to shape the query). No user name needs one.
-    if (user !== undefined && /[\\\u0000-\u001f\u007f]/.test(user)) return reply.code(400).send({ error: 'user: must not contain backslashes or control characters' });
+    // InfluxQL string literals cannot hold NUL or a line break (a parse error, a 500); no user name has one.
+    if (user !== undefined && /[\u0000-\u001f\u007f]/.test(user)) return reply.code(400).send({ error: 'user: must not contain control characters' });
     const oneOf = (k: 'kind' | 'priority' | 'state', allowed: readonly string[]): string | { error: string } | undefined => {
       const v = str(k);
       return v === undefined || allowed.includes(v) ? v : { error: `${k}: one of ${allowed.join(', ')}` };

@@ -24,8 +24,8 @@ import path from 'node:path';
 import { build, checkNode, ensureNpmDependencies, fail, ROOT, run, say } from './lib/setup.mjs';
 
 const PARTS = {
-  gateway: { workspace: 'gateway', arches: ['x64', 'arm64'], samples: ['scripts/deploy/gateway.yaml'], docs: ['docs/deployment.md', 'docs/gateway.md', 'docs/configuration.md'] },
-  server: { workspace: 'server', arches: ['x64'], samples: ['scripts/deploy/server.yaml'], docs: ['docs/deployment.md', 'docs/server.md', 'docs/configuration.md', 'docs/alarms.md'] },
+  gateway: { workspace: 'gateway', arches: ['x64', 'arm64'], samples: ['scripts/deploy/gateway.yaml'], docs: ['docs/deploy.md', 'docs/gateway.md', 'docs/configuration.md'] },
+  server: { workspace: 'server', arches: ['x64'], samples: ['scripts/deploy/server.yaml'], docs: ['docs/deploy.md', 'docs/server.md', 'docs/configuration.md', 'docs/alarms.md'] },
 };
 /** Native addons known to ship prebuilt binaries: package → prebuilds/ folder name per architecture. */
 const PREBUILT = { '@serialport/bindings-cpp': { x64: 'linux-x64', arm64: 'linux-arm64' } };
@@ -160,7 +160,7 @@ for (const arch of arches) {
       'Needs Node.js 20.19 or newer on the box; nothing is downloaded during installation.',
       '  sudo ./install.sh            install (or upgrade) to /opt/' + NAME + ', config in /etc/' + NAME,
       '  sudo ./install.sh --enable   … and start the service',
-      'Step by step: docs/deployment.md',
+      'Step by step: docs/deploy.md',
       '',
       `Production dependencies: ${packages} packages, pinned in app/package-lock.json.`,
       `Native code: ${bindings.length > 0 ? bindings.join(', ') : 'none'}.`,

@@ -10,7 +10,7 @@
 # copies the software to /opt/park-<part>/<version> and points /opt/park-<part>/current at it (the
 # previous versions stay for rollback), links /usr/local/bin/park-<part>, puts the sample config in
 # /etc/park-<part>/ if none is there, installs the systemd unit and reloads systemd.
-# Guide: docs/deployment.md.
+# Guide: docs/deploy.md.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -75,7 +75,7 @@ rm -rf "$DEST"
 mv "$DEST.new" "$DEST"
 PREVIOUS=$(readlink "$ROOT/opt/$NAME/current" 2>/dev/null || true)
 ln -sfn "$VERSION" "$ROOT/opt/$NAME/current"
-if [ -n "$PREVIOUS" ] && [ "$PREVIOUS" != "$VERSION" ]; then say "previous version kept: /opt/$NAME/$PREVIOUS (rollback: docs/deployment.md)"; fi
+if [ -n "$PREVIOUS" ] && [ "$PREVIOUS" != "$VERSION" ]; then say "previous version kept: /opt/$NAME/$PREVIOUS (rollback: docs/deploy.md)"; fi
 mkdir -p "$ROOT/usr/local/bin"
 ln -sfn "/opt/$NAME/current/bin/$NAME" "$ROOT/usr/local/bin/$NAME"
 

@@ -61,7 +61,7 @@ describe('offline gateway bundle (issue 11)', () => {
   });
 
   it('holds the gateway, production dependencies, serial bindings, unit, sample config and install script', () => {
-    for (const f of ['bin/park-gateway', 'install.sh', 'bundle.env', 'deploy/park-gateway.service', 'deploy/gateway.yaml', 'docs/deployment.md', 'app/package-lock.json', 'app/node_modules/@park/gateway/dist/main.js', 'app/node_modules/@park/protocol/dist/index.js']) {
+    for (const f of ['bin/park-gateway', 'install.sh', 'bundle.env', 'deploy/park-gateway.service', 'deploy/gateway.yaml', 'docs/deploy.md', 'app/package-lock.json', 'app/node_modules/@park/gateway/dist/main.js', 'app/node_modules/@park/protocol/dist/index.js']) {
       expect(existsSync(path.join(unpacked, f)), f).toBe(true);
     }
     const prebuilds = path.join(unpacked, 'app', 'node_modules', '@serialport', 'bindings-cpp', 'prebuilds');

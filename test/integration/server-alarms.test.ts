@@ -83,6 +83,11 @@ describe('server alarms: raise, push, acknowledge, journal, restore', () => {
     await expect
       .poll(async () => ((await (await fetch(`${park.url}/api/alarms`, { headers: { cookie } })).json()) as AlarmEvent[]).map((a) => a.id))
       .toEqual(expect.arrayContaining(['b.hs04.t301.level:hh', 'b.hs04.t301.level:h']));
+    // One of them shelved by the operator: shelving, its reason and expiry must survive the restart too.
+    const operatorCookie = await login(park.url, 'operator');
+    const shelve = await fetch(`${park.url}/api/alarms/b.hs04.t301.level:h/shelve`, { method: 'POST', headers: { cookie: operatorCookie, 'content-type': 'application/json' }, body: JSON.stringify({ minutes: 60, reason: 'level transmitter being recalibrated' }) });
+    expect(shelve.status).toBe(200);
+    await expect.poll(async () => ((await (await fetch(`${park.url}/api/alarms`, { headers: { cookie } })).json()) as AlarmEvent[]).find((a) => a.id === 'b.hs04.t301.level:h')?.state).toBe('shelved');
     const before = ((await (await fetch(`${park.url}/api/alarms`, { headers: { cookie } })).json()) as AlarmEvent[]).sort((a, b) => a.id.localeCompare(b.id));
 
     const journal = async (): Promise<string[][]> =>
@@ -108,7 +113,8 @@ describe('server alarms: raise, push, acknowledge, journal, restore', () => {
 
     const viewer = await socketFor(await login(park.url, 'viewer'));
     const restored = [...viewer.snapshot.alarms].sort((a, b) => a.id.localeCompare(b.id));
-    expect(restored.map((a) => [a.id, a.state, a.raisedAt])).toEqual(before.map((a) => [a.id, a.state, a.raisedAt]));
+    expect(restored.map((a) => [a.id, a.state, a.raisedAt, a.ackedBy, a.comment, a.shelvedUntil])).toEqual(before.map((a) => [a.id, a.state, a.raisedAt, a.ackedBy, a.comment, a.shelvedUntil]));
+    expect(restored.find((a) => a.id === 'b.hs04.t301.level:h')).toMatchObject({ state: 'shelved', comment: 'level transmitter being recalibrated' });
 
     // The same condition reported again is no new alarm.
     await publish('b.hs04.t301.level', 97.5);

@@ -59,6 +59,8 @@ describe('server: MQTT ingest into InfluxDB, health', () => {
       await gateway.publishAsync(dataTopic('park/v1', 'gw-gap'), encodeDataMessage({ gateway: 'gw-gap', seq, readings: [{ id: 'x.gap', ts: ts + seq, v: seq, q: 'good' }] }), { qos: 1 });
     }
     await expect.poll(() => ingest.counters.seqGaps - gapsBefore, { timeout: 10_000 }).toBe(2);
+    expect(ingest.perGateway.get('gw-gap')).toEqual({ lastSeq: 14, messages: 3, gaps: 2, duplicates: 0 });
+    expect(await (await fetch(`${park.url}/metrics`)).text()).toMatch(/^park_ingest_seq_gaps_total\{gateway="gw-gap"\} 2$/m);
   });
 
   it('answers unknown API paths with 404 JSON, not the web app', async () => {

@@ -19,8 +19,10 @@ export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit
     metric('park_ingest_write_errors_total', 'counter', 'Failed InfluxDB writes (retried).', [['', c.writeErrors]]);
     metric('park_ingest_backlog_readings', 'gauge', 'Readings accepted and not yet written.', [['', d.ingest.backlog()]]);
     metric('park_ingest_rejected_total', 'counter', 'Messages rejected, by reason.', Object.entries(c.rejected).map(([code, n]) => [`{code="${code}"}`, n ?? 0]));
-    metric('park_ingest_seq_gaps_total', 'counter', 'Data messages missing from gateway sequences.', [['', c.seqGaps]]);
-    metric('park_ingest_seq_duplicates_total', 'counter', 'Repeated data messages (by seq).', [['', c.seqDuplicates]]);
+    const gws = [...d.ingest.perGateway].map(([gw, g]) => ({ label: `{gateway="${gw}"}`, g }));
+    metric('park_ingest_gateway_messages_total', 'counter', 'Data messages accepted, per gateway (replays included).', gws.map(({ label, g }) => [label, g.messages]));
+    metric('park_ingest_seq_gaps_total', 'counter', 'Data messages missing from a gateway\'s sequence.', gws.map(({ label, g }) => [label, g.gaps]));
+    metric('park_ingest_seq_duplicates_total', 'counter', 'Repeated data messages (by seq), per gateway.', gws.map(({ label, g }) => [label, g.duplicates]));
     metric('park_audit_dropped_total', 'counter', 'Audit entries dropped while InfluxDB was away too long.', [['', d.audit.dropped]]);
     metric('park_socket_clients', 'gauge', 'Connected Socket.IO clients.', [['', d.socketClients()]]);
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(`${lines.join('\n')}\n`);

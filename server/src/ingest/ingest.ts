@@ -57,10 +57,18 @@ interface TagPlace {
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
+export interface GatewaySequence {
+  lastSeq: number;
+  messages: number;
+  gaps: number;
+  duplicates: number;
+}
+
 export class Ingest {
   readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0 };
   private readonly places = new Map<string, TagPlace>();
-  private readonly lastSeq = new Map<string, number>();
+  /** Per gateway: the highest live seq seen, messages, gaps and duplicates. */
+  readonly perGateway = new Map<string, GatewaySequence>();
   private readonly queue: WriteQueue;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -143,14 +151,21 @@ export class Ingest {
   }
 
   private trackSeq(gateway: string, seq: number, replay: boolean): void {
+    let g = this.perGateway.get(gateway);
+    if (!g) this.perGateway.set(gateway, (g = { lastSeq: -1, messages: 0, gaps: 0, duplicates: 0 }));
+    g.messages++;
     // Replays come out of order by design; only live messages define the sequence.
     if (replay) return;
-    const last = this.lastSeq.get(gateway);
-    if (last !== undefined) {
-      if (seq <= last) this.counters.seqDuplicates++;
-      else if (seq > last + 1) this.counters.seqGaps += seq - last - 1;
+    if (g.lastSeq >= 0) {
+      if (seq <= g.lastSeq) {
+        g.duplicates++;
+        this.counters.seqDuplicates++;
+      } else if (seq > g.lastSeq + 1) {
+        g.gaps += seq - g.lastSeq - 1;
+        this.counters.seqGaps += seq - g.lastSeq - 1;
+      }
     }
-    if (last === undefined || seq > last) this.lastSeq.set(gateway, seq);
+    if (seq > g.lastSeq) g.lastSeq = seq;
   }
 
   private count(code: RejectCode | 'topic', gateway: string, reason: string): void {

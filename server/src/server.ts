@@ -150,6 +150,7 @@ async function start(
     throw err;
   }
   const areaOf = new Map(engine.rules().map((r) => [r.id, r.area]));
+  const hazardSourceOf = new Map(engine.rules().map((r) => [r.id, r.hazardSource ?? undefined]));
   const journal = new AlarmJournal(store, log.child({ part: 'alarm-journal' }), (id) => areaOf.get(id) ?? '');
   const webhook = config.alarms.escalation.webhook;
   const notifier = webhook
@@ -252,7 +253,7 @@ async function start(
   if (config.hazardRegister) registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue });
   if (emergency) registerEmergencyRoutes(app, { auth, live, emergency });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
-  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), log: log.child({ part: 'socket' }) });
+  hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), alarmHazardSource: (id) => hazardSourceOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;
   // Displays hear every transition; the incident record takes the alarms of its installation.
   alarms.announceTo({

@@ -104,6 +104,20 @@ describe('server: escalation, per-site displays, acknowledging many, gateway hea
     await expect.poll(() => values.flatMap((v) => v.readings).map((r) => r.id)).toContain('a.hs01.t101.level');
     expect(values.flatMap((v) => v.readings).some((r) => r.id.startsWith('b.'))).toBe(false);
 
+    // …or one installation only.
+    const hs04 = await open('viewer', { hazardSources: ['hs04'] });
+    const hsSnapshot = new Promise<Snapshot>((r) => hs04.once('snapshot', r));
+    const hsValues: ValuesEvent[] = [];
+    hs04.on('values', (v) => hsValues.push(v));
+    hs04.connect();
+    const hsSnap = await hsSnapshot;
+    expect(hsSnap.tags.length).toBeGreaterThan(0);
+    expect(hsSnap.tags.every((t) => t.hazardSource === 'hs04')).toBe(true);
+    await publish('gw-b', 'b.hs03.v201.level', 40);
+    await publish('gw-b', 'b.hs04.t301.level', 42);
+    await expect.poll(() => hsValues.flatMap((v) => v.readings).map((r) => r.id)).toContain('b.hs04.t301.level');
+    expect(hsValues.flatMap((v) => v.readings).some((r) => !r.id.startsWith('b.hs04.'))).toBe(false);
+
     const wrong = await open('viewer', { sites: ['zz'] });
     const refused = new Promise<Error>((r) => wrong.once('connect_error', r));
     wrong.connect();

@@ -41,6 +41,8 @@ export interface SocketHubDeps {
   risks: () => RiskWarningEvent[];
   /** The site (flood area) of an alarm, for per-site subscriptions. */
   alarmSite: (alarmId: string) => string | undefined;
+  /** The hazard source of an alarm, for per-installation subscriptions. */
+  alarmHazardSource: (alarmId: string) => string | undefined;
   /** How often changed values are pushed (coalesced per tag in between). */
   valuesIntervalMs?: number;
 }
@@ -50,11 +52,34 @@ const ALL_ROOM = 'all';
 /** Commanders (and admins): where escalations go. */
 const COMMANDERS_ROOM = 'commanders';
 const siteRoom = (site: string): string => `site:${site}`;
+const hazardSourceRoom = (hs: string): string => `hs:${hs}`;
+
+/** Reads `auth.sites` / `auth.hazardSources`: lists of known ids, or an error naming the valid ones. */
+function scopeOf(auth: unknown, park: { sites: { id: string; hazardSources: { id: string }[] }[] }): Scope | undefined | { error: string } {
+  const a = (auth ?? {}) as { sites?: unknown; hazardSources?: unknown };
+  if (a.sites === undefined && a.hazardSources === undefined) return undefined;
+  const list = (value: unknown, known: string[], name: string): Set<string> | { error: string } => {
+    if (value === undefined) return new Set();
+    if (!Array.isArray(value) || value.length === 0 || !value.every((x) => typeof x === 'string' && known.includes(x))) return { error: `${name}: expected a list of ${name === 'sites' ? 'site' : 'hazard source'} ids (${known.join(', ')})` };
+    return new Set(value as string[]);
+  };
+  const sites = list(a.sites, park.sites.map((x) => x.id), 'sites');
+  if ('error' in sites) return sites;
+  const hazardSources = list(a.hazardSources, park.sites.flatMap((x) => x.hazardSources.map((h) => h.id)), 'hazardSources');
+  if ('error' in hazardSources) return hazardSources;
+  return { sites, hazardSources };
+}
 
 interface SocketData {
   identity: Identity;
-  /** Sites this display subscribed to; undefined: all of the park. */
-  sites?: string[];
+  /** What this display watches; undefined: all of the park. */
+  scope?: Scope;
+}
+
+/** A display's subscription: some sites and/or some hazard sources (major hazard installations). */
+interface Scope {
+  sites: Set<string>;
+  hazardSources: Set<string>;
 }
 
 /**
@@ -74,33 +99,28 @@ export class SocketHub {
       const who = identify(d.auth, { cookie: socket.handshake.headers.cookie, authorization: typeof token === 'string' ? `Bearer ${token}` : undefined });
       if (!who) return next(new Error('not logged in'));
       socket.data.identity = { ...who, address: socket.handshake.address };
-      // A display may watch some sites only: `auth: { sites: ['a'] }`.
-      const sites = (socket.handshake.auth as { sites?: unknown } | undefined)?.sites;
-      if (sites !== undefined) {
-        const known = new Set(d.catalogue.park.sites.map((x) => x.id));
-        if (!Array.isArray(sites) || sites.length === 0 || !sites.every((x) => typeof x === 'string' && known.has(x))) {
-          return next(new Error(`sites: expected a list of site ids (${[...known].join(', ')})`));
-        }
-        socket.data.sites = sites as string[];
-      }
+      // A display may watch some sites or installations only: `auth: { sites: ['a'] }`, `auth: { hazardSources: ['hs01'] }`.
+      const scope = scopeOf(socket.handshake.auth, d.catalogue.park);
+      if (scope && 'error' in scope) return next(new Error(scope.error));
+      if (scope) socket.data.scope = scope;
       next();
     });
     this.io.on('connection', (socket) => {
-      const sites = socket.data.sites;
-      void socket.join(sites ? sites.map(siteRoom) : [ALL_ROOM]);
+      const scope = socket.data.scope;
+      void socket.join(scope ? [...[...scope.sites].map(siteRoom), ...[...scope.hazardSources].map(hazardSourceRoom)] : [ALL_ROOM]);
       if (socket.data.identity.role === 'commander' || socket.data.identity.role === 'admin') void socket.join(COMMANDERS_ROOM);
-      const wanted = sites ? new Set(sites) : undefined;
-      const tags = d.catalogue.list().filter((t) => !wanted || (t.site !== undefined && wanted.has(t.site)));
+      const inScope = (site: string | undefined, hs: string | undefined): boolean => !scope || (site !== undefined && scope.sites.has(site)) || (hs !== undefined && scope.hazardSources.has(hs));
+      const tags = d.catalogue.list().filter((t) => inScope(t.site, t.hazardSource));
       const tagIds = new Set(tags.map((t) => t.id));
       socket.emit('snapshot', {
         ts: Date.now(),
         park: d.catalogue.park,
         tags,
-        values: d.live.all().filter((v) => !wanted || tagIds.has(v.id)),
-        alarms: d.alarms.active().filter((a) => !wanted || wanted.has(d.alarmSite(a.id) ?? '')),
-        floods: d.alarms.activeFloods().filter((f) => !wanted || wanted.has(f.area)),
+        values: d.live.all().filter((v) => tagIds.has(v.id)),
+        alarms: d.alarms.active().filter((a) => inScope(d.alarmSite(a.id), d.alarmHazardSource(a.id))),
+        floods: d.alarms.activeFloods().filter((f) => inScope(f.area, undefined)),
         escalations: ['commander', 'admin'].includes(socket.data.identity.role) ? d.alarms.openEscalations() : [],
-        risks: d.risks().filter((r) => !wanted || wanted.has(r.site)),
+        risks: d.risks().filter((r) => inScope(r.site, r.hazardSource)),
         gateways: d.gateways.list(),
       });
       socket.on('alarm:ack', (raw, callback) => {
@@ -127,16 +147,22 @@ export class SocketHub {
     const ts = Date.now();
     this.io.to(ALL_ROOM).emit('values', { ts, readings });
     const rooms = this.io.sockets.adapter.rooms;
-    if (!this.d.catalogue.park.sites.some((s) => rooms.has(siteRoom(s.id)))) return;
-    const bySite = new Map<string, LiveReading[]>();
-    for (const r of readings) {
-      const site = this.d.catalogue.get(r.id)?.site;
-      if (site === undefined || !rooms.has(siteRoom(site))) continue;
-      let list = bySite.get(site);
-      if (!list) bySite.set(site, (list = []));
+    // Only rooms someone is in are filled: without scoped displays this costs one check.
+    if (!this.d.catalogue.park.sites.some((s) => rooms.has(siteRoom(s.id)) || s.hazardSources.some((h) => rooms.has(hazardSourceRoom(h.id))))) return;
+    const byRoom = new Map<string, LiveReading[]>();
+    const add = (room: string, r: LiveReading): void => {
+      if (!rooms.has(room)) return;
+      let list = byRoom.get(room);
+      if (!list) byRoom.set(room, (list = []));
       list.push(r);
+    };
+    for (const r of readings) {
+      const tag = this.d.catalogue.get(r.id);
+      if (tag?.site !== undefined) add(siteRoom(tag.site), r);
+      if (tag?.hazardSource !== undefined) add(hazardSourceRoom(tag.hazardSource), r);
     }
-    for (const [site, list] of bySite) this.io.to(siteRoom(site)).emit('values', { ts, readings: list });
+    // A display in both a site and one of its installations gets a reading twice: harmless, the latest wins.
+    for (const [room, list] of byRoom) this.io.to(room).emit('values', { ts, readings: list });
   }
 
   gateway(event: GatewayStatusEvent): void {
@@ -145,7 +171,8 @@ export class SocketHub {
 
   alarm(event: AlarmEvent): void {
     const site = this.d.alarmSite(event.id);
-    this.io.to(site ? [ALL_ROOM, siteRoom(site)] : ALL_ROOM).emit('alarm', event);
+    const hs = this.d.alarmHazardSource(event.id);
+    this.io.to([ALL_ROOM, ...(site ? [siteRoom(site)] : []), ...(hs ? [hazardSourceRoom(hs)] : [])]).emit('alarm', event);
   }
 
   /** To commanders only: operators already see the unacknowledged alarm itself. */
@@ -154,7 +181,7 @@ export class SocketHub {
   }
 
   risk(event: RiskWarningEvent): void {
-    this.io.to([ALL_ROOM, siteRoom(event.site)]).emit('risk', event);
+    this.io.to([ALL_ROOM, siteRoom(event.site), hazardSourceRoom(event.hazardSource)]).emit('risk', event);
   }
 
   flood(event: AlarmFloodEvent): void {

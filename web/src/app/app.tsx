@@ -6,6 +6,7 @@ import { LoginScreen } from '../features/auth/components/login-screen';
 import { checkSession, useSession } from '../features/auth/session-store';
 import { CommandView } from '../features/command/components/command-view';
 import { HazardsPage } from '../features/hazards/components/hazards-page';
+import { IncidentPage } from '../features/incident/components/incident-page';
 import { HealthPanel } from '../features/health/components/health-panel';
 import { JournalPage } from '../features/journal/components/journal-page';
 import { OverviewWall } from '../features/overview/components/overview-wall';
@@ -119,7 +120,16 @@ function Workspace({ role }: { role: Role }) {
       )}
       {route === 'command' && (
         <Panel title={t('command.title')} testId="command-panel" className="workspace__page">
-          <CommandView role={role} />
+          <CommandView role={role} hrefOfIncident={(id) => hrefOf('incident', id)} />
+        </Panel>
+      )}
+      {route === 'incident' && (
+        <Panel title={t('command.title')} testId="incident-panel" className="workspace__page">
+          {param === null ? (
+            <CommandView role={role} hrefOfIncident={(id) => hrefOf('incident', id)} />
+          ) : (
+            <IncidentPage key={param} id={param} role={role} backHref={hrefOf('command')} />
+          )}
         </Panel>
       )}
       {route === 'kpis' && (

@@ -2,12 +2,16 @@ import { useSyncExternalStore } from 'react';
 import type { Role } from '@park/protocol';
 
 // Hash routing: `#/alarms`, `#/journal`, `#/trends`, `#/command`, `#/kpis`,
-// `#/hazards` (and `#/hazards/{unit}`); an empty or unknown hash is the
+// `#/hazards` (and `#/hazards/{unit}`), `#/incident/{id}`; an empty or unknown hash is the
 // role's landing screen (the commander's view for commanders, the overview
 // for everyone else). No router dependency; the address can be bookmarked
 // per screen (a wall showing the alarm list, a phone opening the command view).
 
-export const ROUTES = ['overview', 'command', 'alarms', 'journal', 'trends', 'kpis', 'hazards'] as const;
+/** The screens in the navigation. */
+export const NAV_ROUTES = ['overview', 'command', 'alarms', 'journal', 'trends', 'kpis', 'hazards'] as const;
+export type NavRoute = (typeof NAV_ROUTES)[number];
+/** Every route: the navigation's, and pages reached from a screen (`#/incident/{id}` from the command view). */
+export const ROUTES = [...NAV_ROUTES, 'incident'] as const;
 export type Route = (typeof ROUTES)[number];
 
 /** The screen a role lands on when the address names none. */

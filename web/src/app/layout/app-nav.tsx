@@ -1,6 +1,6 @@
 import { useI18n } from '../../shared/i18n/i18n-context';
 import { useAlarmOverview } from '../../shared/live/live-instance';
-import { hrefOf, ROUTES, type Route } from '../routing';
+import { hrefOf, NAV_ROUTES, type NavRoute, type Route } from '../routing';
 
 const LABEL = {
   overview: 'nav.overview',
@@ -10,17 +10,19 @@ const LABEL = {
   trends: 'nav.trends',
   kpis: 'nav.kpis',
   hazards: 'nav.hazards',
-} as const satisfies Record<Route, string>;
+} as const satisfies Record<NavRoute, string>;
 
 /** The screens, as links (hash routes); the alarms link carries the number waiting for acknowledgement. */
 export function AppNav({ current }: { current: Route }) {
   const { t } = useI18n();
   const overview = useAlarmOverview();
   const unack = overview.byState.unack + overview.byState['rtn-unack'];
+  // An incident page belongs to the command view.
+  const shown: Route = current === 'incident' ? 'command' : current;
   return (
     <nav className="nav" aria-label={t('nav.label')} data-testid="nav">
-      {ROUTES.map((route) => (
-        <a key={route} className="nav__link" href={hrefOf(route)} aria-current={route === current ? 'page' : undefined} data-testid={`nav-${route}`}>
+      {NAV_ROUTES.map((route) => (
+        <a key={route} className="nav__link" href={hrefOf(route)} aria-current={route === shown ? 'page' : undefined} data-testid={`nav-${route}`}>
           {t(LABEL[route])}
           {route === 'alarms' && unack > 0 && (
             <span className="nav__count" data-testid="nav-alarms-unack">

@@ -15,6 +15,7 @@ import type { Catalogue } from '../../../shared/live/live-store';
 import { decimalsFor, formatNumber } from '../../../shared/live/tag-status';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
 import { refusalText } from '../../../shared/alarms/action-words';
+import { CommandIncidents } from './command-incidents';
 
 // The commander's view, phone first (390 px, in a car, in sunlight): what
 // needs a decision now, in large type with large touch targets.
@@ -22,6 +23,7 @@ import { refusalText } from '../../../shared/alarms/action-words';
 //   2. the other unacknowledged critical and high alarms, newest first;
 //      first-out marked, where (site · hazard source · equipment), the value,
 //      the time with its zone; acknowledge with a comment in two deliberate taps;
+//   0. the open incidents (newest first) with their card, or starting one by hand;
 //   3. one line per hazard source: its name, its GB 18218 level (static master
 //      data, in its own neutral badge) and its active alarms now.
 
@@ -43,7 +45,7 @@ function placeText(alarm: AlarmEvent, catalogue: Catalogue | null, lang: Lang): 
   return parts.join(' · ');
 }
 
-export function CommandView({ role }: { role: Role }) {
+export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncident: (id: string) => string }) {
   const { t } = useI18n();
   const alarms = useAlarmList();
   const overview = useAlarmOverview();
@@ -68,6 +70,7 @@ export function CommandView({ role }: { role: Role }) {
           {t('command.notLive')}
         </p>
       )}
+      <CommandIncidents role={role} hrefOfIncident={hrefOfIncident} />
       {overview.escalations.length > 0 && (
         <section className="command__section" aria-labelledby="command-escalated" data-testid="command-escalations">
           <h3 id="command-escalated" className="command__heading">

@@ -1,0 +1,273 @@
+import { ApiError, getJson, postJson } from './client';
+import type { Localized } from './hazards';
+
+// Emergency command over the REST API (docs/emergency.md): disposal cards
+// (应急处置卡), incidents and the first-30-minute hazard zone. These types
+// restate the parts of server/src/emergency/* the display reads (the web
+// cannot import the server); answers are checked for the fields used.
+// Coordinates are local metres on the site plan: x east, y north.
+
+export type ValvePosition = 'open' | 'closed' | 'travel' | 'mismatch' | 'unknown';
+
+export interface ValveState {
+  readonly id: string;
+  readonly name: Localized;
+  readonly position: ValvePosition;
+  readonly ts?: number;
+  readonly tags: readonly { readonly id: string; readonly v: number | null; readonly q: string | null }[];
+}
+
+export interface CardStep {
+  readonly seq: number;
+  readonly action: Localized;
+  readonly post: Localized;
+  readonly timeLimitMin?: number;
+  readonly valves?: readonly string[];
+}
+
+export interface EmergencyCard {
+  readonly card: {
+    readonly id: string;
+    readonly version: number;
+    readonly title: Localized;
+    readonly hazardSource: string;
+    readonly scenario: { readonly substance: string; readonly event: string };
+    readonly post: Localized;
+    readonly reviewDate: string;
+    readonly reviewedBy?: string;
+    readonly autoOpen?: boolean;
+  };
+  readonly substance: {
+    readonly name: Localized;
+    readonly cas?: string;
+    readonly un?: string;
+    readonly ergGuide?: number;
+    readonly verified: boolean;
+    readonly ghs: readonly Localized[];
+    readonly firstAid: Localized;
+    readonly fireFighting: Localized;
+    readonly spill: Localized;
+  };
+  readonly zone: { readonly kind: string; readonly verified: boolean; readonly source: string };
+  readonly valves: readonly { readonly id: string; readonly name: Localized }[];
+  readonly steps: readonly CardStep[];
+  readonly ppe: readonly Localized[];
+  readonly contacts: readonly { readonly role: Localized; readonly name?: string; readonly phone: string }[];
+  readonly assemblyPoint: string;
+  readonly precautions?: readonly Localized[];
+}
+
+export interface CardSummary {
+  readonly id: string;
+  readonly version: number;
+  readonly title: Localized;
+  readonly hazardSource: string;
+  readonly scenario: { readonly substance: string; readonly event: string };
+  readonly post: Localized;
+  readonly reviewDate: string;
+  readonly autoOpen: boolean;
+}
+
+export interface MapPoint {
+  readonly id: string;
+  readonly kind: string;
+  readonly x: number;
+  readonly y: number;
+  readonly name: Localized;
+  readonly people?: number;
+}
+
+export interface CardAnswer {
+  readonly card: EmergencyCard;
+  readonly valves: readonly ValveState[];
+  readonly assemblyPoint: MapPoint | null;
+}
+
+export interface TimelineEntry {
+  readonly ts: number;
+  readonly type: 'opened' | 'alarm' | 'valve' | 'step' | 'note' | 'closed';
+  readonly user?: string;
+  readonly text: string;
+  readonly alarmId?: string;
+  readonly seq?: number;
+  readonly done?: boolean;
+  readonly valve?: string;
+  readonly position?: ValvePosition;
+}
+
+export interface IncidentStep {
+  readonly seq: number;
+  readonly done: boolean;
+  readonly doneAt?: number;
+  readonly doneBy?: string;
+}
+
+export interface Incident {
+  readonly id: string;
+  readonly state: 'open' | 'closed';
+  readonly cardId: string;
+  readonly cardVersion: number;
+  readonly hazardSource: string;
+  readonly alarmId?: string;
+  readonly openedAt: number;
+  readonly openedBy: string;
+  readonly closedAt?: number;
+  readonly closedBy?: string;
+  readonly steps: readonly IncidentStep[];
+  readonly timeline: readonly TimelineEntry[];
+}
+
+export interface IncidentDetail extends Incident {
+  readonly card: EmergencyCard | null;
+  readonly valves: readonly ValveState[];
+}
+
+export type SpillSize = 'small' | 'large';
+export type Polygon = readonly (readonly [number, number])[];
+
+export interface InsidePoint {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: Localized;
+  readonly people?: number;
+  readonly distanceM: number;
+  readonly bearingDeg: number;
+  readonly zone: 'isolation' | 'protective-action';
+}
+
+export interface HazardZone {
+  readonly release: { readonly id: string; readonly x: number; readonly y: number };
+  readonly spill: SpillSize;
+  readonly period: 'day' | 'night';
+  readonly periodFrom?: 'clock' | 'request';
+  readonly card?: string;
+  readonly wind: { readonly speedMs?: number; readonly fromDeg?: number; readonly stabilityClass?: number; readonly downwindDeg: number | null };
+  readonly isolation: { readonly radiusM: number; readonly polygon: Polygon };
+  readonly protectiveAction: { readonly distanceM: number; readonly shape: 'sector' | 'circle'; readonly downwindDeg: number | null; readonly halfAngleDeg: number; readonly polygon: Polygon } | null;
+  readonly inside: readonly InsidePoint[];
+  readonly verified: boolean;
+  readonly source: string;
+  readonly limits: string;
+  readonly warnings: readonly string[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorOf(body: unknown): string | null {
+  return isRecord(body) && typeof body.error === 'string' ? body.error : null;
+}
+
+function isIncident(value: unknown): value is Incident {
+  return isRecord(value) && typeof value.id === 'string' && typeof value.cardId === 'string' && typeof value.openedAt === 'number' && Array.isArray(value.steps) && Array.isArray(value.timeline);
+}
+
+function isCard(value: unknown): value is EmergencyCard {
+  return isRecord(value) && isRecord(value.card) && isRecord(value.substance) && Array.isArray(value.steps) && Array.isArray(value.ppe) && Array.isArray(value.contacts);
+}
+
+function isPolygon(value: unknown): value is Polygon {
+  return Array.isArray(value) && value.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number');
+}
+
+async function getChecked<T>(path: string, check: (body: unknown) => body is T, what: string, signal?: AbortSignal): Promise<T> {
+  const response = await getJson(path, { timeoutMs: 8_000, ...(signal ? { signal } : {}) });
+  if (!response.ok) throw new ApiError('http', errorOf(response.body) ?? `HTTP ${response.httpStatus}`, response.httpStatus);
+  if (!check(response.body)) throw new ApiError('invalid-response', `GET ${path}: not ${what}`);
+  return response.body;
+}
+
+/** `GET /api/incidents[?state=]`, newest first. */
+export function fetchIncidents(state: 'open' | 'closed' | undefined, signal?: AbortSignal): Promise<readonly Incident[]> {
+  const path = state ? `/api/incidents?state=${state}` : '/api/incidents';
+  return getChecked(path, (b): b is readonly Incident[] => Array.isArray(b) && b.every(isIncident), 'a list of incidents', signal);
+}
+
+function isDetail(b: unknown): b is IncidentDetail {
+  return isIncident(b) && isRecord(b) && (b.card === null || isCard(b.card)) && Array.isArray(b.valves);
+}
+
+/** `GET /api/incidents/{id}`: with its card (the version it was opened with) and the live valves. */
+export function fetchIncident(id: string, signal?: AbortSignal): Promise<IncidentDetail> {
+  return getChecked(
+    `/api/incidents/${encodeURIComponent(id)}`,
+    isDetail,
+    'an incident',
+    signal,
+  );
+}
+
+/** `GET /api/cards`. */
+export function fetchCards(signal?: AbortSignal): Promise<readonly CardSummary[]> {
+  return getChecked('/api/cards', (b): b is readonly CardSummary[] => Array.isArray(b) && b.every((c) => isRecord(c) && typeof c.id === 'string' && isRecord(c.title)), 'a list of cards', signal);
+}
+
+/** `GET /api/cards/{id}`: the card, its live valves and its assembly point. */
+export function fetchCard(id: string, signal?: AbortSignal): Promise<CardAnswer> {
+  return getChecked(`/api/cards/${encodeURIComponent(id)}`, (b): b is CardAnswer => isRecord(b) && isCard(b.card) && Array.isArray(b.valves), 'a card', signal);
+}
+
+/** `GET /api/hazard-zone`. A 409 (no distance for this spill size) rejects with the server's reason. */
+export function fetchHazardZone(hazardSource: string, spill: SpillSize, card: string | undefined, signal?: AbortSignal): Promise<HazardZone> {
+  const params = new URLSearchParams({ hazardSource, spill });
+  if (card) params.set('card', card);
+  return getChecked(
+    `/api/hazard-zone?${params.toString()}`,
+    (b): b is HazardZone =>
+      isRecord(b) &&
+      isRecord(b.release) &&
+      typeof b.release.x === 'number' &&
+      typeof b.release.y === 'number' &&
+      isRecord(b.wind) &&
+      isRecord(b.isolation) &&
+      isPolygon(b.isolation.polygon) &&
+      (b.protectiveAction === null || (isRecord(b.protectiveAction) && isPolygon(b.protectiveAction.polygon))) &&
+      Array.isArray(b.inside) &&
+      Array.isArray(b.warnings),
+    'a hazard zone',
+    signal,
+  );
+}
+
+export type EmergencyOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: number; readonly error: string; readonly incidentId?: string };
+
+async function act<T>(path: string, body: unknown, check: (b: unknown) => b is T): Promise<EmergencyOutcome<T>> {
+  try {
+    const response = await postJson(path, body, { timeoutMs: 8_000 });
+    if (response.ok && check(response.body)) return { ok: true, value: response.body };
+    if (response.ok) return { ok: false, status: response.httpStatus, error: `POST ${path}: invalid answer` };
+    const b = response.body;
+    const incidentId = isRecord(b) && typeof b.incidentId === 'string' ? b.incidentId : undefined;
+    return { ok: false, status: response.httpStatus, error: errorOf(b) ?? `HTTP ${response.httpStatus}`, ...(incidentId ? { incidentId } : {}) };
+  } catch (error) {
+    return { ok: false, status: 0, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function openIncident(cardId: string, note?: string): Promise<EmergencyOutcome<Incident>> {
+  const trimmed = note?.trim();
+  return act('/api/incidents', trimmed ? { cardId, note: trimmed } : { cardId }, isIncident);
+}
+
+export function tickStep(id: string, seq: number, done: boolean, comment?: string): Promise<EmergencyOutcome<Incident>> {
+  const trimmed = comment?.trim();
+  return act(`/api/incidents/${encodeURIComponent(id)}/steps/${seq}`, trimmed ? { done, comment: trimmed } : { done }, isIncident);
+}
+
+export function addIncidentNote(id: string, text: string): Promise<EmergencyOutcome<Incident>> {
+  return act(`/api/incidents/${encodeURIComponent(id)}/notes`, { text: text.trim() }, isIncident);
+}
+
+/**
+ * The comment given when a step was ticked. The server keeps it only inside
+ * the timeline text (`完成 步骤 n：<action zh> — <comment>`), so it is taken
+ * from there, after the known prefix.
+ */
+export function stepComment(entry: TimelineEntry, actionZh: string | undefined): string | null {
+  if (entry.type !== 'step' || entry.seq === undefined) return null;
+  const prefix = `${entry.done === false ? '撤销' : '完成'} 步骤 ${entry.seq}${actionZh ? `：${actionZh}` : ''}`;
+  if (!entry.text.startsWith(prefix)) return null;
+  const rest = entry.text.slice(prefix.length);
+  return rest.startsWith(' — ') ? rest.slice(3) : null;
+}

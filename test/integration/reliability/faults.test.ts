@@ -8,8 +8,8 @@ import { startParkServer, type TestParkServer } from '../../harness/park-server.
 // started again, and the active alarms are the same before and after.
 // Counted by querying InfluxDB, never by the server's own counters.
 //
-// Not covered here yet (see the report of issue 9): the demo simulators and a
-// gateway in the chain, broker restarts, kill -9 of gateway and server.
+// The whole chain (simulators, gateway, Mosquitto, the server command) with
+// kill -9 of the server and a broker restart: chain-faults.test.ts.
 
 const GATEWAY = 'gw-fault';
 const TAGS = 50;

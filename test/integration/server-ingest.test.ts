@@ -59,7 +59,12 @@ describe('server: MQTT ingest into InfluxDB, health', () => {
       await gateway.publishAsync(dataTopic('park/v1', 'gw-gap'), encodeDataMessage({ gateway: 'gw-gap', seq, readings: [{ id: 'x.gap', ts: ts + seq, v: seq, q: 'good' }] }), { qos: 1 });
     }
     await expect.poll(() => ingest.counters.seqGaps - gapsBefore, { timeout: 10_000 }).toBe(2);
-    expect(ingest.perGateway.get('gw-gap')).toEqual({ lastSeq: 14, messages: 3, gaps: 2, duplicates: 0 });
+    expect(ingest.perGateway.get('gw-gap')).toEqual({ lastSeq: 14, messages: 3, gaps: 2, gapsFilled: 0, duplicates: 0 });
+    // The two missing messages arrive from the gateway's outbox: the gap is filled.
+    for (const seq of [12, 13]) {
+      await gateway.publishAsync(dataTopic('park/v1', 'gw-gap'), encodeDataMessage({ gateway: 'gw-gap', seq, replay: true, readings: [{ id: 'x.gap', ts: ts + seq, v: seq, q: 'good' }] }), { qos: 1 });
+    }
+    await expect.poll(() => ingest.perGateway.get('gw-gap')?.gapsFilled).toBe(2);
     expect(await (await fetch(`${park.url}/metrics`)).text()).toMatch(/^park_ingest_seq_gaps_total\{gateway="gw-gap"\} 2$/m);
   });
 

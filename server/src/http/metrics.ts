@@ -22,6 +22,7 @@ export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit
     const gws = [...d.ingest.perGateway].map(([gw, g]) => ({ label: `{gateway="${gw}"}`, g }));
     metric('park_ingest_gateway_messages_total', 'counter', 'Data messages accepted, per gateway (replays included).', gws.map(({ label, g }) => [label, g.messages]));
     metric('park_ingest_seq_gaps_total', 'counter', 'Data messages missing from a gateway\'s sequence.', gws.map(({ label, g }) => [label, g.gaps]));
+    metric('park_ingest_seq_gaps_filled_total', 'counter', 'Replayed messages that filled a gap (gaps minus filled: still missing).', gws.map(({ label, g }) => [label, g.gapsFilled]));
     metric('park_ingest_seq_duplicates_total', 'counter', 'Repeated data messages (by seq), per gateway.', gws.map(({ label, g }) => [label, g.duplicates]));
     metric('park_audit_dropped_total', 'counter', 'Audit entries dropped while InfluxDB was away too long.', [['', d.audit.dropped]]);
     metric('park_socket_clients', 'gauge', 'Connected Socket.IO clients.', [['', d.socketClients()]]);

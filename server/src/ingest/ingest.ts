@@ -60,7 +60,10 @@ const RETRY_MAX_MS = 10_000;
 export interface GatewaySequence {
   lastSeq: number;
   messages: number;
+  /** Sequence numbers skipped by live messages (messages the gateway parked in its outbox count here first). */
   gaps: number;
+  /** Replayed messages below the live high-water mark: gaps filled by the outbox. `gaps - gapsFilled` are still missing. */
+  gapsFilled: number;
   duplicates: number;
 }
 
@@ -152,10 +155,13 @@ export class Ingest {
 
   private trackSeq(gateway: string, seq: number, replay: boolean): void {
     let g = this.perGateway.get(gateway);
-    if (!g) this.perGateway.set(gateway, (g = { lastSeq: -1, messages: 0, gaps: 0, duplicates: 0 }));
+    if (!g) this.perGateway.set(gateway, (g = { lastSeq: -1, messages: 0, gaps: 0, gapsFilled: 0, duplicates: 0 }));
     g.messages++;
     // Replays come out of order by design; only live messages define the sequence.
-    if (replay) return;
+    if (replay) {
+      if (seq < g.lastSeq) g.gapsFilled++;
+      return;
+    }
     if (g.lastSeq >= 0) {
       if (seq <= g.lastSeq) {
         g.duplicates++;

@@ -8,20 +8,14 @@
 //
 // Needs `web/dist` (`npm run build -w web`). Screenshots go to .tmp/screenshots/.
 
-import { mkdirSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import type { AlarmEscalationEvent, AlarmEvent, AlarmFloodEvent } from '@park/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../web/src/shared/i18n/messages.js';
-import { launchChromium } from '../harness/chromium.js';
-import { connectFakeGateways, cssOf, findTile, logInAs, PagePool, PHONE, type FakeGateways } from '../harness/park-browser.js';
-import { REPO_ROOT, startParkServer, type TestParkServer } from '../harness/park-server.js';
+import { cssOf, findTile, logInAs, PHONE, useParkInBrowser } from '../harness/park-browser.js';
 
-const WEB_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
-const SCREENSHOTS = path.join(REPO_ROOT, '.tmp', 'screenshots');
 /** Socket.IO pushes every 250 ms, the alarm engine evaluates each reading at once: well within this. */
 const WAIT_MS = 10_000;
 
@@ -38,39 +32,7 @@ const HH = `${DETECTOR}:hh`;
 const COMMENT = '已通知现场巡检，复核中';
 const SHELVE_REASON = '检测器标定中';
 
-let park: TestParkServer | undefined;
-let browser: Browser | undefined;
-let gateways: FakeGateways | undefined;
-const pages = new PagePool(() => started().browser);
-
-beforeAll(async () => {
-  if (!(await stat(WEB_INDEX).catch(() => null))) throw new Error(`${WEB_INDEX} is missing: run \`npm run build -w web\` first`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  park = await startParkServer();
-  browser = await launchChromium();
-  gateways = await connectFakeGateways(park.mqttUrl);
-});
-
-afterAll(async () => {
-  await pages.closeAll();
-  await browser?.close().catch(() => {});
-  await gateways?.close().catch(() => {});
-  await park?.stop();
-});
-
-afterEach(() => {
-  const errors = pages.errors.splice(0).map(String);
-  expect(errors).toEqual([]);
-});
-
-function started(): { park: TestParkServer; browser: Browser; gateways: FakeGateways } {
-  if (!park || !browser || !gateways) throw new Error('beforeAll did not finish');
-  return { park, browser, gateways };
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-}
+const { started, pages, screenshot } = useParkInBrowser();
 
 function row(page: Page, alarmId: string) {
   return page.getByTestId(`alarm-row-${alarmId}`);

@@ -13,19 +13,12 @@
 //
 // Needs `web/dist` (`npm run build -w web`). Screenshots go to .tmp/screenshots/.
 
-import { mkdirSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../web/src/shared/i18n/messages.js';
-import { launchChromium } from '../harness/chromium.js';
-import { connectFakeGateways, logInAs, PagePool, PHONE, type FakeGateways } from '../harness/park-browser.js';
-import { REPO_ROOT, startParkServer, type TestParkServer } from '../harness/park-server.js';
+import { logInAs, PHONE, SCREENSHOTS, useParkInBrowser } from '../harness/park-browser.js';
 
-const WEB_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
-const SCREENSHOTS = path.join(REPO_ROOT, '.tmp', 'screenshots');
 /** Incidents are polled every 3 s, the zone every 10 s: well within this. */
 const WAIT_MS = 20_000;
 
@@ -34,39 +27,7 @@ const CHLORINE_CARD = 'hs01-chlorine-leak';
 const MANUAL_CARD = 'hs04-methanol-spill';
 const COMMENT = '中控已确认 GD01 报警，已报告值班长';
 
-let park: TestParkServer | undefined;
-let browser: Browser | undefined;
-let gateways: FakeGateways | undefined;
-const pages = new PagePool(() => started().browser);
-
-beforeAll(async () => {
-  if (!(await stat(WEB_INDEX).catch(() => null))) throw new Error(`${WEB_INDEX} is missing: run \`npm run build -w web\` first`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  park = await startParkServer();
-  browser = await launchChromium();
-  gateways = await connectFakeGateways(park.mqttUrl);
-});
-
-afterAll(async () => {
-  await pages.closeAll();
-  await browser?.close().catch(() => {});
-  await gateways?.close().catch(() => {});
-  await park?.stop();
-});
-
-afterEach(() => {
-  const errors = pages.errors.splice(0).map(String);
-  expect(errors).toEqual([]);
-});
-
-function started(): { park: TestParkServer; browser: Browser; gateways: FakeGateways } {
-  if (!park || !browser || !gateways) throw new Error('beforeAll did not finish');
-  return { park, browser, gateways };
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
+const { started, pages, screenshot } = useParkInBrowser({ fullPageScreenshots: true });
 
 function noSidewaysScroll(page: Page): Promise<boolean> {
   return page.locator('html').evaluate((el) => el.scrollWidth <= (el.ownerDocument.defaultView?.innerWidth ?? 0) + 1);

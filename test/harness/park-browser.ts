@@ -1,6 +1,11 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { dataTopic, encodeDataMessage, type Reading } from '@park/protocol';
+import { launchChromium } from './chromium.js';
+import { REPO_ROOT, startParkServer, type TestParkServer } from './park-server.js';
 
 // Helpers for browser tests against the real park server: a fake gateway
 // that publishes readings over MQTT, pages with their errors collected, the
@@ -96,4 +101,57 @@ export async function findTile(page: Page, id: string): Promise<Locator> {
 /** The computed CSS property of the element. */
 export function cssOf(locator: Locator, property: string): Promise<string> {
   return locator.evaluate((el, name) => el.ownerDocument.defaultView?.getComputedStyle(el).getPropertyValue(name) ?? '', property);
+}
+
+/** Where browser tests put their screenshots (taken on every run). */
+export const SCREENSHOTS = path.join(REPO_ROOT, '.tmp', 'screenshots');
+const WEB_INDEX = path.join(REPO_ROOT, 'web', 'dist', 'index.html');
+
+export interface ParkInBrowser {
+  /** The real server, Chromium and the fake gateways, once `beforeAll` has run. */
+  started(): { park: TestParkServer; browser: Browser; gateways: FakeGateways };
+  pages: PagePool;
+  screenshot(page: Page, name: string): Promise<void>;
+}
+
+/**
+ * The set-up every browser suite against the real park server shares: the
+ * server, Chromium and fake gateways started in `beforeAll`, closed in
+ * `afterAll` (also when a test fails), and no page error allowed in any test.
+ */
+export function useParkInBrowser(options: { fullPageScreenshots?: boolean } = {}): ParkInBrowser {
+  let park: TestParkServer | undefined;
+  let browser: Browser | undefined;
+  let gateways: FakeGateways | undefined;
+  const started = (): { park: TestParkServer; browser: Browser; gateways: FakeGateways } => {
+    if (!park || !browser || !gateways) throw new Error('beforeAll did not finish');
+    return { park, browser, gateways };
+  };
+  const pages = new PagePool(() => started().browser);
+
+  beforeAll(async () => {
+    if (!existsSync(WEB_INDEX)) throw new Error(`${WEB_INDEX} is missing: run \`npm run build -w web\` first`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    park = await startParkServer();
+    browser = await launchChromium();
+    gateways = await connectFakeGateways(park.mqttUrl);
+  });
+  afterAll(async () => {
+    await pages.closeAll();
+    await browser?.close().catch(() => {});
+    await gateways?.close().catch(() => {});
+    await park?.stop();
+  });
+  afterEach(() => {
+    const errors = pages.errors.splice(0).map(String);
+    expect(errors).toEqual([]);
+  });
+
+  return {
+    started,
+    pages,
+    screenshot: async (page, name) => {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPageScreenshots ?? false });
+    },
+  };
 }

@@ -16,6 +16,7 @@ export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit
     metric('park_ingest_readings_written_total', 'counter', 'Readings written to InfluxDB.', [['', c.written]]);
     metric('park_ingest_readings_dropped_total', 'counter', 'Readings dropped because the disk spool was full.', [['', d.ingest.dropped()]]);
     metric('park_ingest_readings_refused_total', 'counter', 'Readings InfluxDB refused for good (unparsable, field type conflict, series limit).', [['', c.refused]]);
+    metric('park_ingest_consumer_errors_total', 'counter', 'Messages the live table, alarm engine or incidents failed on (a bug: see the log).', [['', c.consumerErrors]]);
     metric('park_ingest_write_errors_total', 'counter', 'Failed InfluxDB writes (retried).', [['', c.writeErrors]]);
     metric('park_ingest_backlog_readings', 'gauge', 'Readings accepted and not yet written.', [['', d.ingest.backlog()]]);
     metric('park_ingest_rejected_total', 'counter', 'Messages rejected, by reason.', Object.entries(c.rejected).map(([code, n]) => [`{code="${code}"}`, n ?? 0]));

@@ -47,6 +47,8 @@ export interface IngestCounters {
   seqDuplicates: number;
   /** Readings InfluxDB refused for good (unparsable, field type conflict, series limit). */
   refused: number;
+  /** Messages a consumer (live table, alarm engine, incidents) failed on: a bug, logged with its stack. */
+  consumerErrors: number;
 }
 
 interface TagPlace {
@@ -68,7 +70,7 @@ export interface GatewaySequence {
 }
 
 export class Ingest {
-  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0 };
+  readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0, consumerErrors: 0 };
   private readonly places = new Map<string, TagPlace>();
   /** Per gateway: the highest live seq seen, messages, gaps and duplicates. */
   readonly perGateway = new Map<string, GatewaySequence>();
@@ -82,6 +84,7 @@ export class Ingest {
   private schemaReady = false;
   private readonly rejects: RejectLog;
   private readonly refusals: RejectLog;
+  private readonly consumerFaults: RejectLog;
   private lastRefusal: string | undefined;
   private readonly parallelWrites: number;
   private readonly batchSize: number;
@@ -93,6 +96,7 @@ export class Ingest {
     this.queue = new WriteQueue({ dir: o.spoolDir, memoryLimit: o.memoryLimit ?? 200_000, maxSpoolBytes: o.maxSpoolBytes ?? 2 * 1024 ** 3 });
     this.rejects = new RejectLog(o.log);
     this.refusals = new RejectLog(o.log, 'InfluxDB refused readings');
+    this.consumerFaults = new RejectLog(o.log, 'a consumer failed on a message');
     this.parallelWrites = o.parallelWrites ?? 2;
     for (const site of o.park.sites) {
       for (const device of site.devices) {
@@ -122,12 +126,12 @@ export class Ingest {
     else if (t.kind === 'status') {
       if (payload.length === 0) return; // a cleared retained message
       const r = parseStatusMessage(payload, t.gateway);
-      if (r.ok) this.o.onStatus?.(r.value, Date.now());
+      if (r.ok) this.notify('status', t.gateway, () => this.o.onStatus?.(r.value, Date.now()));
       else this.count(r.code, t.gateway, r.reason);
     } else {
       if (payload.length === 0) return;
       const r = parseMetaMessage(payload, t.gateway);
-      if (r.ok) this.o.onMeta?.(r.value);
+      if (r.ok) this.notify('meta', t.gateway, () => this.o.onMeta?.(r.value));
       else this.count(r.code, t.gateway, r.reason);
     }
   }
@@ -149,8 +153,23 @@ export class Ingest {
     }
     this.queue.push(rows);
     this.counters.readings += msg.readings.length;
-    this.o.onData?.(msg, Date.now());
     this.schedule();
+    this.notify('data', gateway, () => this.o.onData?.(msg, Date.now()));
+  }
+
+  /**
+   * Hands a validated message to the consumers (live table, alarms,
+   * incidents). A fault in one of them is logged (at a bounded rate) and
+   * counted, never thrown into the MQTT client: the readings are already
+   * queued for InfluxDB, and the next message must still be taken.
+   */
+  private notify(kind: string, gateway: string, deliver: () => void): void {
+    try {
+      deliver();
+    } catch (err) {
+      this.counters.consumerErrors++;
+      this.consumerFaults.note(gateway, kind, (err as Error).stack ?? String(err));
+    }
   }
 
   private trackSeq(gateway: string, seq: number, replay: boolean): void {
@@ -279,6 +298,8 @@ export class Ingest {
     const backlog = this.queue.size();
     if (this.lastWriteError !== undefined) return { status: 'degraded', detail: `InfluxDB writes failing (${this.lastWriteError}); ${backlog} readings queued` };
     if (this.counters.refused > 0) return { status: 'degraded', detail: `InfluxDB refused ${this.counters.refused} readings (latest: ${this.lastRefusal ?? ''}); ${backlog} queued` };
+    // Live values or alarms may be wrong: an operator must be told, not only the log.
+    if (this.counters.consumerErrors > 0) return { status: 'degraded', detail: `${this.counters.consumerErrors} messages failed in the live table or alarm engine (see the log); readings are still stored` };
     return { status: 'ok', detail: `${this.counters.written} readings written, ${backlog} queued, ${Object.values(this.counters.rejected).reduce((a, b) => a + (b ?? 0), 0)} messages rejected` };
   }
 

@@ -185,6 +185,7 @@ async function start(
     store,
     retention: config.influx.retention,
     spoolDir: path.join(config.dataDir, 'spool'),
+    acceptLogDir: path.join(config.dataDir, 'accept'),
     memoryLimit: config.ingest.memoryLimit,
     maxSpoolBytes: config.ingest.maxSpoolMB * 1024 * 1024,
     park: config.parkModel,

@@ -5,6 +5,7 @@ import type { ComponentHealth } from '../health.js';
 import { InfluxWriteError, type InfluxStore, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
 import { RejectLog } from './reject-log.js';
 import { WriteQueue } from './write-queue.js';
+import { AcceptLog } from './accept-log.js';
 
 /**
  * MQTT messages in, batched InfluxDB writes out. One validation pass per
@@ -27,6 +28,12 @@ export interface IngestOptions {
   flushIntervalMs?: number;
   /** Folder for the disk spool of the write queue. */
   spoolDir: string;
+  /**
+   * Folder of the accept log: every accepted message is appended there before
+   * its MQTT acknowledgement, so a crash of the server loses nothing it
+   * acknowledged. Unset: no accept log (readings in memory die with the process).
+   */
+  acceptLogDir?: string;
   /** Readings kept in memory before the oldest spill to disk. */
   memoryLimit?: number;
   /** Disk the spool may use; past it the oldest readings are dropped and counted. */
@@ -75,6 +82,7 @@ export class Ingest {
   /** Per gateway: the highest live seq seen, messages, gaps and duplicates. */
   readonly perGateway = new Map<string, GatewaySequence>();
   private readonly queue: WriteQueue;
+  private readonly acceptLog: AcceptLog | undefined;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private retryMs = 0;
@@ -93,7 +101,17 @@ export class Ingest {
   constructor(private readonly o: IngestOptions) {
     this.batchSize = o.batchSize ?? 5000;
     this.flushIntervalMs = o.flushIntervalMs ?? 100;
-    this.queue = new WriteQueue({ dir: o.spoolDir, memoryLimit: o.memoryLimit ?? 200_000, maxSpoolBytes: o.maxSpoolBytes ?? 2 * 1024 ** 3 });
+    const maxSpoolBytes = o.maxSpoolBytes ?? 2 * 1024 ** 3;
+    this.acceptLog = o.acceptLogDir ? new AcceptLog(o.acceptLogDir, { maxBytes: maxSpoolBytes }) : undefined;
+    const log = this.acceptLog;
+    // With an accept log, the log is the record of what waits: an earlier run's spool would count twice.
+    this.queue = new WriteQueue({
+      dir: o.spoolDir,
+      memoryLimit: o.memoryLimit ?? 200_000,
+      maxSpoolBytes,
+      discardExisting: log !== undefined,
+      ...(log ? { onDrop: (n: number) => log.committed(n) } : {}),
+    });
     this.rejects = new RejectLog(o.log);
     this.refusals = new RejectLog(o.log, 'InfluxDB refused readings');
     this.consumerFaults = new RejectLog(o.log, 'a consumer failed on a message');
@@ -106,6 +124,7 @@ export class Ingest {
   }
 
   async start(): Promise<void> {
+    this.recoverAccepted();
     try {
       await this.o.store.ensureSchema(this.o.retention);
       this.schemaReady = true;
@@ -114,6 +133,36 @@ export class Ingest {
       this.lastWriteError = (err as Error).message;
       this.o.log.warn({ err: this.lastWriteError }, 'InfluxDB not reachable at start; readings will queue');
     }
+  }
+
+  /** Messages acknowledged by a run that crashed before writing them: queued again (not re-announced). */
+  private recoverAccepted(): void {
+    if (!this.acceptLog) return;
+    const recovered = this.acceptLog.recover();
+    const counts: { readings: number }[] = [];
+    for (const m of recovered) {
+      const r = parseDataMessage(m.payload, m.gateway, Number.MAX_SAFE_INTEGER);
+      if (!r.ok) {
+        counts.push({ readings: 0 });
+        continue;
+      }
+      this.queue.push(this.rowsOf(r.value));
+      counts.push({ readings: r.value.readings.length });
+    }
+    this.acceptLog.recovered(counts);
+    const readings = counts.reduce((a, c) => a + c.readings, 0);
+    if (recovered.length > 0) this.o.log.info({ messages: recovered.length, readings }, 'accepted readings of the previous run queued again from the accept log');
+    if (readings > 0) this.schedule();
+  }
+
+  private rowsOf(msg: DataMessage): StoredReading[] {
+    const rows: StoredReading[] = new Array<StoredReading>(msg.readings.length);
+    for (let i = 0; i < msg.readings.length; i++) {
+      const reading = msg.readings[i] as (typeof msg.readings)[number];
+      const place = this.places.get(reading.id);
+      rows[i] = { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' };
+    }
+    return rows;
   }
 
   onMessage(root: string, topic: string, payload: Buffer): void {
@@ -145,13 +194,9 @@ export class Ingest {
     const msg = r.value;
     this.counters.messages++;
     this.trackSeq(gateway, msg.seq, msg.replay === true);
-    const rows: StoredReading[] = new Array<StoredReading>(msg.readings.length);
-    for (let i = 0; i < msg.readings.length; i++) {
-      const reading = msg.readings[i] as (typeof msg.readings)[number];
-      const place = this.places.get(reading.id);
-      rows[i] = { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' };
-    }
-    this.queue.push(rows);
+    // Before this returns, MQTT.js has not acknowledged the message: the log append comes first.
+    this.acceptLog?.append(gateway, payload, msg.readings.length);
+    this.queue.push(this.rowsOf(msg));
     this.counters.readings += msg.readings.length;
     this.schedule();
     this.notify('data', gateway, () => this.o.onData?.(msg, Date.now()));
@@ -257,6 +302,7 @@ export class Ingest {
         return;
       }
       this.queue.commit();
+      this.acceptLog?.committed(group.length);
       if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.size() }, 'InfluxDB writes resumed');
       this.lastWriteError = undefined;
       this.retryMs = 0;
@@ -309,7 +355,9 @@ export class Ingest {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.writing;
-    // What could not be written now waits on disk for the next start.
-    this.queue.spillAll();
+    // What could not be written now waits on disk for the next start: in the
+    // accept log when there is one, else in the spool.
+    if (this.acceptLog) this.acceptLog.close();
+    else this.queue.spillAll();
   }
 }

@@ -21,6 +21,10 @@ export interface WriteQueueOptions {
   /** Readings per segment file. */
   segmentSize?: number;
   maxSpoolBytes: number;
+  /** Start empty, deleting segments of an earlier run (when another log holds them). */
+  discardExisting?: boolean;
+  /** Called with the number of readings dropped from the front (the oldest) when the spool is full. */
+  onDrop?: (readings: number) => void;
 }
 
 interface Segment {
@@ -44,6 +48,7 @@ export class WriteQueue {
 
   constructor(private readonly o: WriteQueueOptions) {
     mkdirSync(o.dir, { recursive: true });
+    if (o.discardExisting) for (const name of readdirSync(o.dir)) rmSync(path.join(o.dir, name), { force: true });
     for (const name of readdirSync(o.dir).sort()) {
       const m = SEGMENT_PATTERN.exec(name);
       if (!m) {
@@ -123,12 +128,14 @@ export class WriteQueue {
     // Make room first: the oldest segment goes, never the newest data.
     while (this.segments.length > 0 && this.spoolBytes + bytes > this.o.maxSpoolBytes) {
       const oldest = this.segments[0] as Segment;
+      const lost = this.loaded?.segment === oldest ? oldest.count - this.loaded.offset : oldest.count;
       if (this.loaded?.segment === oldest) {
-        this.dropped += oldest.count - this.loaded.offset;
         this.loaded = undefined;
         // A batch in flight from it is written or not; either way it is gone from the spool.
         if (this.inflight?.fromSegment) this.inflight = undefined;
-      } else this.dropped += oldest.count;
+      }
+      this.dropped += lost;
+      this.o.onDrop?.(lost);
       rmSync(oldest.file, { force: true });
       this.spoolBytes -= oldest.bytes;
       this.segments.shift();

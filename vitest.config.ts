@@ -19,6 +19,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Generous: a loaded 2-core CI machine must not turn slowness into failures.
+          testTimeout: 20_000,
         },
       },
       {

@@ -160,5 +160,5 @@ describe.each([
     } finally {
       dir.remove();
     }
-  });
+  }, 30_000); // it spawns the built command, which loads its drivers first: seconds on a busy machine
 });

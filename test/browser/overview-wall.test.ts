@@ -12,11 +12,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dataTopic, encodeDataMessage, type Reading } from '@park/protocol';
 import { MESSAGES } from '../../web/src/shared/i18n/messages.js';
 import { launchChromium } from '../harness/chromium.js';
+import { findTile } from '../harness/park-browser.js';
 import { REPO_ROOT, startParkServer, type TestParkServer } from '../harness/park-server.js';
 
 const WEB_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
@@ -98,28 +99,6 @@ async function logIn(page: Page, user = 'operator', query = ''): Promise<void> {
   await page.goto(`${started().park.url}/${query}`);
   await fillLogin(page, user, `demo-${user}`);
   await page.locator('[data-testid="overview-wall"][data-ready="true"][data-live="true"]').waitFor({ timeout: 15_000 });
-}
-
-/** Scrolls the windowed wall until the tile of `id` is rendered; returns it. */
-async function findTile(page: Page, id: string): Promise<Locator> {
-  const tile = page.getByTestId(`tile-${id}`);
-  const scroller = page.getByTestId('wall-scroller');
-  await scroller.evaluate((el) => el.scrollTo(0, 0));
-  for (let step = 0; step < 200; step++) {
-    if ((await tile.count()) > 0) {
-      await tile.scrollIntoViewIfNeeded();
-      return tile;
-    }
-    const atEnd = await scroller.evaluate((el) => {
-      const before = el.scrollTop;
-      el.scrollBy(0, el.clientHeight * 0.8);
-      return el.scrollTop === before;
-    });
-    if (atEnd && (await tile.count()) === 0) break;
-    // The wall renders the new rows on the scroll event; give it a frame.
-    await scroller.evaluate((el) => new Promise<void>((resolve) => el.ownerDocument.defaultView?.requestAnimationFrame(() => resolve())));
-  }
-  throw new Error(`tile ${id} not found on the wall`);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {

@@ -8,17 +8,12 @@
 //
 // Needs `web/dist` (`npm run build -w web`).
 
-import { stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { encodeMetaMessage, metaTopic } from '@park/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../harness/chromium.js';
-import { connectFakeGateways, findTile, logInAs, PagePool, TOPIC_ROOT, type FakeGateways } from '../harness/park-browser.js';
-import { startParkServer, type TestParkServer } from '../harness/park-server.js';
+import { describe, expect, it } from 'vitest';
+import { findTile, logInAs, TOPIC_ROOT, useParkInBrowser } from '../harness/park-browser.js';
 
-const WEB_INDEX = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
 const WAIT_MS = 10_000;
 
 /** Each payload sets `window.__pwned` if it ever runs. */
@@ -35,34 +30,7 @@ const DETECTOR = 'b.hs03.gd04';
 const H = `${DETECTOR}:h`;
 const COMMENT = `seen ${IMG} ${SCRIPT}`;
 
-let park: TestParkServer | undefined;
-let browser: Browser | undefined;
-let gateways: FakeGateways | undefined;
-const pages = new PagePool(() => started().browser);
-
-function started(): { park: TestParkServer; browser: Browser; gateways: FakeGateways } {
-  if (!park || !browser || !gateways) throw new Error('beforeAll did not finish');
-  return { park, browser, gateways };
-}
-
-beforeAll(async () => {
-  if (!(await stat(WEB_INDEX).catch(() => null))) throw new Error(`${WEB_INDEX} is missing: run \`npm run build -w web\` first`);
-  park = await startParkServer();
-  browser = await launchChromium();
-  gateways = await connectFakeGateways(park.mqttUrl);
-});
-
-afterAll(async () => {
-  await pages.closeAll();
-  await browser?.close().catch(() => {});
-  await gateways?.close().catch(() => {});
-  await park?.stop();
-});
-
-afterEach(() => {
-  const errors = pages.errors.splice(0).map(String);
-  expect(errors).toEqual([]);
-});
+const { started, pages } = useParkInBrowser();
 
 async function cookieOf(user: string): Promise<string> {
   const res = await fetch(`${started().park.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: `demo-${user}` }) });

@@ -1,10 +1,10 @@
 import { useEffect, useId, useState, useSyncExternalStore } from 'react';
+import { apiErrorText } from '../../../shared/api/error-text';
 import type { Role } from '@park/protocol';
 import { canAck } from '../../../shared/alarms/alarm-words';
-import { ApiError } from '../../../shared/api/client';
 import { fetchCards, fetchIncidents, openIncident, type CardSummary, type Incident } from '../../../shared/api/emergency';
 import { createPollingStore } from '../../../shared/api/polling-store';
-import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
+import { useI18n } from '../../../shared/i18n/i18n-context';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
 
 // The open incidents on the command view, newest first, each with its card
@@ -15,15 +15,6 @@ const INCIDENT_POLL_MS = 3_000;
 
 const openIncidents = createPollingStore<readonly Incident[]>({ fetch: (signal) => fetchIncidents('open', signal), intervalMs: INCIDENT_POLL_MS });
 
-function errorText(t: I18n['t'], error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'timeout') return t('api.error.timeout');
-    if (error.code === 'network') return t('api.error.network');
-    if (error.code === 'invalid-response') return t('api.error.invalid-response');
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function CommandIncidents({ role, hrefOfIncident }: { role: Role; hrefOfIncident: (id: string) => string }) {
   const { t, lang } = useI18n();
@@ -34,7 +25,7 @@ export function CommandIncidents({ role, hrefOfIncident }: { role: Role; hrefOfI
   useEffect(() => {
     const controller = new AbortController();
     fetchCards(controller.signal).then(setCards, (error: unknown) => {
-      if (!controller.signal.aborted) setCardsError(errorText(t, error));
+      if (!controller.signal.aborted) setCardsError(apiErrorText(t, error));
     });
     return () => controller.abort();
     // Cards change only by an engineer's edit: loaded once per visit.
@@ -52,7 +43,7 @@ export function CommandIncidents({ role, hrefOfIncident }: { role: Role; hrefOfI
       {state.error !== null && (
         <p className="command__error" role="alert" data-testid="command-incidents-error">
           <span aria-hidden="true">✕ </span>
-          {t('incidents.error', { error: errorText(t, state.error) })}
+          {t('incidents.error', { error: apiErrorText(t, state.error) })}
         </p>
       )}
       {incidents === null ? (

@@ -1,12 +1,12 @@
 import { useEffect, useId, useMemo, useState } from 'react';
+import { apiErrorText } from '../../../shared/api/error-text';
 import { MAX_COMMENT_LENGTH, type AlarmEvent, type AlarmPriority, type Role } from '@park/protocol';
 import { FirstOutBadge } from '../../../shared/alarms/first-out-badge';
 import { alarmHazardSource, alarmSite, alarmText, canAck, PRIORITY_KEY, PRIORITY_SYMBOL, siteName, STATE_KEY, STATE_SYMBOL } from '../../../shared/alarms/alarm-words';
 import { ackAlarm } from '../../../shared/api/alarms';
-import { ApiError } from '../../../shared/api/client';
 import { fetchHazardRegister, type UnitSummary } from '../../../shared/api/hazards';
 import { HazardLevel } from '../../../shared/components/hazard-level';
-import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
+import { useI18n } from '../../../shared/i18n/i18n-context';
 import type { Lang } from '../../../shared/i18n/messages';
 import { awaitsAck, isAnnunciated, priorityRank, type EscalationNotice } from '../../../shared/live/alarm-store';
 import { isLive } from '../../../shared/live/connection-store';
@@ -221,15 +221,6 @@ function AlarmCard({ alarm, escalation, role }: { alarm: AlarmEvent; escalation:
 
 type RegisterState = { kind: 'loading' } | { kind: 'ok'; units: ReadonlyMap<string, UnitSummary> } | { kind: 'error'; error: string };
 
-function apiErrorText(t: I18n['t'], error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'timeout') return t('api.error.timeout');
-    if (error.code === 'network') return t('api.error.network');
-    if (error.code === 'invalid-response') return t('api.error.invalid-response');
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** One line per hazard source: name, site, GB 18218 level (static), active alarms now. */
 function HazardSourceLines() {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiError } from '../../../shared/api/client';
+import { apiErrorText } from '../../../shared/api/error-text';
 import { fetchHazardRegister, fetchHazardUnit, unitReportHref, type HazardRegisterAnswer, type HazardUnitAnswer } from '../../../shared/api/hazards';
 import { HazardLevel } from '../../../shared/components/hazard-level';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
@@ -13,15 +13,7 @@ import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
 
 type Load<T> = { kind: 'loading' } | { kind: 'ok'; value: T } | { kind: 'error'; error: string };
 
-function errorText(t: I18n['t'], error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'timeout') return t('api.error.timeout');
-    if (error.code === 'network') return t('api.error.network');
-    if (error.code === 'invalid-response') return t('api.error.invalid-response');
-    return t('hazards.error.refused', { reason: error.message });
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+const errorText = (t: I18n['t'], error: unknown): string => apiErrorText(t, error, (reason) => t('hazards.error.refused', { reason }));
 
 function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, key: string): Load<T> {
   const { t } = useI18n();

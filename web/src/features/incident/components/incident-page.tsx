@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { apiErrorText } from '../../../shared/api/error-text';
 import type { Role } from '@park/protocol';
 import { canAck } from '../../../shared/alarms/alarm-words';
-import { ApiError } from '../../../shared/api/client';
 import {
   addIncidentNote,
   fetchCard,
@@ -17,7 +17,7 @@ import {
   type ValvePosition,
   type ValveState,
 } from '../../../shared/api/emergency';
-import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
+import { useI18n } from '../../../shared/i18n/i18n-context';
 import type { MessageKey } from '../../../shared/i18n/messages';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
 import { ParkMap } from './park-map';
@@ -32,15 +32,6 @@ import { ParkMap } from './park-map';
 
 const INCIDENT_POLL_MS = 3_000;
 
-function errorText(t: I18n['t'], error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'timeout') return t('api.error.timeout');
-    if (error.code === 'network') return t('api.error.network');
-    if (error.code === 'invalid-response') return t('api.error.invalid-response');
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 type LoadState = { detail: IncidentDetail | null; error: string | null; at: number | null };
 
@@ -65,7 +56,7 @@ function useIncident(id: string): { state: LoadState; reload: () => void } {
         setState({ detail, error: null, at: Date.now() });
       } catch (error) {
         if (controller.signal.aborted) return;
-        setState((s) => ({ ...s, error: errorText(tRef.current, error) }));
+        setState((s) => ({ ...s, error: apiErrorText(tRef.current, error) }));
       } finally {
         inFlight = false;
       }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
-import { ApiError } from '../../../shared/api/client';
+import { apiErrorText } from '../../../shared/api/error-text';
 import { fetchHazardZone, type HazardZone, type MapPoint, type Polygon, type SpillSize } from '../../../shared/api/emergency';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
 import { useCatalogue, useTagLive } from '../../../shared/live/live-instance';
@@ -24,15 +24,6 @@ const MIN_ZOOM = 0.5;
 
 type ZoneState = { value: HazardZone | null; error: string | null; at: number | null };
 
-function errorText(t: I18n['t'], error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'timeout') return t('api.error.timeout');
-    if (error.code === 'network') return t('api.error.network');
-    if (error.code === 'invalid-response') return t('api.error.invalid-response');
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 function useHazardZone(hazardSource: string, spill: SpillSize, card: string | undefined): ZoneState {
   const [state, setState] = useState<ZoneState>({ value: null, error: null, at: null });
@@ -50,7 +41,7 @@ function useHazardZone(hazardSource: string, spill: SpillSize, card: string | un
         setState({ value, error: null, at: Date.now() });
       } catch (error) {
         if (controller.signal.aborted) return;
-        setState((s) => ({ ...s, error: errorText(tRef.current, error) }));
+        setState((s) => ({ ...s, error: apiErrorText(tRef.current, error) }));
       }
       timer = setTimeout(() => void poll(), ZONE_REFRESH_MS);
     };

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
+import { apiErrorText } from '../../../shared/api/error-text';
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { kindText, PRIORITY_KEY, PRIORITY_SYMBOL, siteName, tagDisplayName } from '../../../shared/alarms/alarm-words';
-import { ApiError } from '../../../shared/api/client';
 import { fetchAlarmKpis, KPI_GUIDE_PER_10_MIN, KPI_MAX_SPAN_DAYS, type AreaKpis, type KpiAnswer, type KpiBucket } from '../../../shared/api/kpis';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
 import { useCatalogue } from '../../../shared/live/live-instance';
@@ -30,15 +30,7 @@ const MAX_BARS = 300;
 
 type Load = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ok'; answer: KpiAnswer } | { kind: 'error'; error: string };
 
-function errorText(t: I18n['t'], error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'timeout') return t('api.error.timeout');
-    if (error.code === 'network') return t('api.error.network');
-    if (error.code === 'invalid-response') return t('api.error.invalid-response');
-    return t('kpis.error.refused', { reason: error.message });
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+const errorText = (t: I18n['t'], error: unknown): string => apiErrorText(t, error, (reason) => t('kpis.error.refused', { reason }));
 
 function duration(t: I18n['t'], ms: number): string {
   const minutes = Math.round(ms / 60_000);

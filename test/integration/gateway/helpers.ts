@@ -11,6 +11,11 @@ export interface Recorder {
   latest: Map<string, Reading>;
   readings(): Reading[];
   waitFor(what: string, predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves when the broker has closed the connection. Waiting for it before
+   * reading `data` catches every message the broker wrote before it went away.
+   */
+  dropped(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,7 @@ export async function record(url: string, root = 'park/v1'): Promise<Recorder> {
         };
         client.on('message', check);
       }),
+    dropped: () => new Promise<void>((resolve) => client.once('close', () => resolve())),
     close: () => new Promise<void>((resolve) => client.end(true, {}, () => resolve())),
   };
   // Registered before the subscription so the waiters see recorded state.

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { idSchema } from '@park/protocol/config';
 import { requirePermission, type AuthContext } from '../http/auth-routes.js';
+import type { LiveReading } from '@park/protocol';
 import type { Catalogue } from '../catalogue.js';
+import { unitLiveInventory } from './live-inventory.js';
 import { summarizeUnit, type HazardRegister, type RegisteredUnit, type UnitSummary } from './register.js';
 import { unitReportCsv, unitReportHtml } from './report.js';
 
@@ -13,6 +15,7 @@ import { unitReportCsv, unitReportHtml } from './report.js';
  *   GET /api/hazard-register/{unitId}               one unit with every step of its calculation
  *   GET /api/hazard-register/{unitId}/report.csv    its calculation sheet, CSV (UTF-8 with BOM)
  *   GET /api/hazard-register/{unitId}/report.html   the same as a printable page
+ *   GET /api/hazard-register/{unitId}/inventory     live inventory against the design maximum (live-inventory.ts)
  *
  * The register is static design data graded once at start (`loadHazardRegister`).
  */
@@ -21,6 +24,8 @@ export interface HazardRouteDeps {
   register: HazardRegister;
   /** The tag catalogue: when given, each registered tag also says whether it is in the catalogue and which gateway reads it. */
   catalogue?: Catalogue | undefined;
+  /** The live value table: without it the inventory route answers 503. */
+  live?: { get(id: string): LiveReading | undefined } | undefined;
 }
 
 export interface HazardRegisterResponse extends HazardRegister {
@@ -74,6 +79,14 @@ export function registerHazardRoutes(app: FastifyInstance, deps: HazardRouteDeps
       );
     }
     return body;
+  });
+
+  app.get<{ Params: { unitId: string } }>('/api/hazard-register/:unitId/inventory', view, async (req, reply) => {
+    const unit = find(req.params.unitId, reply);
+    if (!unit) return reply;
+    const live = deps.live;
+    if (!live) return reply.code(503).send({ error: 'live values are not available on this server' });
+    return unitLiveInventory(unit, (id) => live.get(id), Date.now());
   });
 
   app.get<{ Params: { unitId: string } }>('/api/hazard-register/:unitId/report.csv', view, async (req, reply) => {

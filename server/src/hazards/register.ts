@@ -40,6 +40,22 @@ const vesselSchema = z.strictObject({
   maxFill: z.number().positive().max(1).optional(),
   /** Live tags measuring this vessel's content (inventory in t, level in %), from the park model. */
   tags: z.array(tagIdSchema).default([]),
+  /**
+   * How the live content in tonnes is read (live-inventory.ts): a weight tag
+   * (`measures: inventory`, unit t) or a level tag (`measures: level`, unit %)
+   * turned into volume by the vessel's shape or strapping table, then into
+   * tonnes by the density. Without it the vessel's `t` tag is used, else its
+   * `%` tag as a vertical cylinder.
+   */
+  live: z
+    .strictObject({
+      tag: tagIdSchema,
+      measures: z.enum(['inventory', 'level']),
+      shape: z.enum(['vertical-cylinder', 'horizontal-cylinder', 'sphere']).optional(),
+      /** Level in % → volume in m³, from the vessel's strapping table; rising, from 0 % to 100 %. */
+      strapping: z.array(z.tuple([z.number().finite().min(0).max(100), z.number().finite().min(0)])).min(2).optional(),
+    })
+    .optional(),
 });
 
 const classificationSchema = z.strictObject({
@@ -120,7 +136,16 @@ export interface RegisteredVessel {
   densityTPerM3?: number | undefined;
   maxFill?: number | undefined;
   tags: RegisteredTag[];
+  /** How the live content is read; absent when no tag can give it. */
+  live?: LiveMeasure | undefined;
 }
+
+export type VesselShape = 'vertical-cylinder' | 'horizontal-cylinder' | 'sphere';
+
+/** A vessel's live content in tonnes: a weight tag, or a level through shape or strapping and density. */
+export type LiveMeasure =
+  | { tag: string; measures: 'inventory' }
+  | { tag: string; measures: 'level'; shape: VesselShape; strapping?: readonly (readonly [number, number])[] | undefined; volumeM3: number; densityTPerM3: number };
 
 export interface RegisteredItem {
   id: string;
@@ -295,7 +320,8 @@ export function resolveRegister(file: RegisterFile, catalogue: Gb18218Catalogue,
             else if (tag.equipment !== undefined && tag.equipment !== v.id) add(tPath, `tag "${tagId}" measures equipment "${tag.equipment}" in the park model, not vessel "${v.id}"`, tagId);
             return { id: tagId, unit: tag.unit, description: tag.description };
           });
-          return { id: v.id, volumeM3: v.volumeM3, densityTPerM3: v.densityTPerM3, maxFill: v.maxFill, tags };
+          const live = liveMeasure(v, tags, (path, reason, input) => add([...vPath, ...path], reason, input));
+          return { id: v.id, volumeM3: v.volumeM3, densityTPerM3: v.densityTPerM3, maxFill: v.maxFill, tags, live };
         });
 
         const substance = resolveSubstance(it.substance, catalogue, (path, reason, input) => add([...iPath, 'substance', ...path], reason, input));
@@ -350,6 +376,57 @@ export function resolveRegister(file: RegisterFile, catalogue: Gb18218Catalogue,
 }
 
 type Report = (path: (string | number)[], reason: string, input?: unknown) => void;
+type VesselInput = ItemInput['vessels'][number];
+
+/**
+ * The vessel's live measure, checked: the tag is one of the vessel's tags with
+ * the right unit (t or %), a level needs volume and density, a strapping
+ * table rises from 0 % to 100 %. Without `live`, the vessel's `t` tag, else
+ * its `%` tag as a vertical cylinder when volume and density are known.
+ */
+function liveMeasure(v: VesselInput, tags: readonly RegisteredTag[], report: Report): LiveMeasure | undefined {
+  const spec = v.live ?? defaultLive(v, tags);
+  if (!spec) return undefined;
+  const explicit = v.live !== undefined;
+  const tag = tags.find((t) => t.id === spec.tag);
+  const at = (...path: (string | number)[]): (string | number)[] => (explicit ? ['live', ...path] : path);
+  if (!tag) {
+    report(at('tag'), `"${spec.tag}" is not one of this vessel's tags (${tags.map((t) => t.id).join(', ') || 'none'})`, spec.tag);
+    return undefined;
+  }
+  const wantUnit = spec.measures === 'inventory' ? 't' : '%';
+  if (tag.unit !== '' && tag.unit !== wantUnit) {
+    report(at('tag'), `a${spec.measures === 'inventory' ? 'n inventory' : ' level'} tag must be in ${wantUnit}; "${tag.id}" is in ${tag.unit}`, spec.tag);
+    return undefined;
+  }
+  if (spec.measures === 'inventory') return { tag: spec.tag, measures: 'inventory' };
+  if (v.volumeM3 === undefined || v.densityTPerM3 === undefined) {
+    report(at('measures'), 'a level gives tonnes only with the vessel\'s volumeM3 and densityTPerM3', spec.measures);
+    return undefined;
+  }
+  const strapping = spec.strapping;
+  if (strapping) {
+    const [first, last] = [strapping[0] as readonly [number, number], strapping[strapping.length - 1] as readonly [number, number]];
+    if (first[0] !== 0 || last[0] !== 100) report(at('strapping'), `must run from 0 % to 100 % (got ${first[0]} % to ${last[0]} %)`);
+    for (let i = 1; i < strapping.length; i++) {
+      const [a, b] = [strapping[i - 1] as readonly [number, number], strapping[i] as readonly [number, number]];
+      if (!(b[0] > a[0]) || b[1] < a[1]) {
+        report(at('strapping', i), 'levels must rise and volumes must not fall', [...b]);
+        return undefined;
+      }
+    }
+    if (last[1] > v.volumeM3 * 1.05) report(at('strapping', strapping.length - 1), `${last[1]} m³ at 100 % is more than the vessel's ${v.volumeM3} m³`, [...last]);
+  }
+  return { tag: spec.tag, measures: 'level', shape: spec.shape ?? 'vertical-cylinder', strapping, volumeM3: v.volumeM3, densityTPerM3: v.densityTPerM3 };
+}
+
+function defaultLive(v: VesselInput, tags: readonly RegisteredTag[]): NonNullable<VesselInput['live']> | undefined {
+  const weight = tags.find((t) => t.unit === 't');
+  if (weight) return { tag: weight.id, measures: 'inventory' };
+  const level = tags.find((t) => t.unit === '%');
+  if (level && v.volumeM3 !== undefined && v.densityTPerM3 !== undefined) return { tag: level.id, measures: 'level' };
+  return undefined;
+}
 
 /** The Table 1 row (or none, outside Table 1) and the label shown for the item's substance. */
 function resolveSubstance(ref: SubstanceRef, catalogue: Gb18218Catalogue, report: Report): { row?: Table1Row; label: SubstanceLabel } | undefined {

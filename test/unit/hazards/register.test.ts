@@ -108,7 +108,7 @@ describe('hazard register loader: quantities and schema', () => {
 
   it('accepts a design quantity within 0.5 % of its vessels and one with no vessel data', () => {
     expect(parse(edit(['designMaxT: 105.84 ', 'designMaxT: 106 '])).units[0]?.calculation.identification.S.text).toBe('21.2');
-    const bare = edit(['- { id: t201, volumeM3: 100, densityTPerM3: 0.61, maxFill: 0.85, tags: [a.hs02.t201.level] }', '- { id: t201, tags: [a.hs02.t201.level] }']);
+    const bare = edit(['- { id: t201, volumeM3: 100, densityTPerM3: 0.61, maxFill: 0.85, tags: [a.hs02.t201.level],\n                  live: { tag: a.hs02.t201.level, measures: level, shape: horizontal-cylinder } }', '- { id: t201, tags: [a.hs02.t201.level] }']);
     expect(parse(bare).units[1]?.calculation.terms[0]?.qBasis.en).toBe('design maximum quantity 51.85 t (source: demo: tank data sheet T201, design fill 85 %)');
   });
 

@@ -110,7 +110,7 @@ describe('calculation sheet as printable HTML', () => {
   it('says when a unit is not a major hazard and is not graded', () => {
     // Ammonia cut to 9 t: S = 0.9.
     const small = parseHazardRegister(
-      replaceOnce(replaceOnce(registerText(), 'designMaxT: 51.85 ', 'designMaxT: 9 '), '- { id: t201, volumeM3: 100, densityTPerM3: 0.61, maxFill: 0.85, tags: [a.hs02.t201.level] }', '- { id: t201, tags: [a.hs02.t201.level] }'),
+      replaceOnce(replaceOnce(registerText(), 'designMaxT: 51.85 ', 'designMaxT: 9 '), '- { id: t201, volumeM3: 100, densityTPerM3: 0.61, maxFill: 0.85, tags: [a.hs02.t201.level],\n                  live: { tag: a.hs02.t201.level, measures: level, shape: horizontal-cylinder } }', '- { id: t201, tags: [a.hs02.t201.level] }'),
       'reg.yaml',
       park(),
       catalogue(),

@@ -12,6 +12,7 @@ import type { AuthContext } from '../../../server/src/http/auth-routes.js';
 import { Catalogue } from '../../../server/src/catalogue.js';
 import { REPORT_CSP, registerHazardRoutes, type HazardRegisterResponse, type HazardUnitResponse } from '../../../server/src/hazards/hazard-routes.js';
 import { loadHazardRegister } from '../../../server/src/hazards/register.js';
+import type { UnitLiveInventory } from '../../../server/src/hazards/live-inventory.js';
 import { CATALOGUE_FILE, REGISTER_FILE, park } from './helpers.js';
 
 const VIEWER_TOKEN = 'hazard-routes-test-viewer';
@@ -32,7 +33,9 @@ describe('hazard register routes', () => {
       secureCookies: false,
     };
     app = await createHttpApp({ logger: createLogger('silent'), health: new HealthRegistry(), webDir: '/nonexistent' });
-    registerHazardRoutes(app, { auth, register: loadHazardRegister(REGISTER_FILE, park(), CATALOGUE_FILE), catalogue: new Catalogue(park()) });
+    const now = Date.now();
+    const live = new Map([['a.hs02.t201.level', { id: 'a.hs02.t201.level', ts: now, v: 50, q: 'good' as const, receivedAt: now }]]);
+    registerHazardRoutes(app, { auth, register: loadHazardRegister(REGISTER_FILE, park(), CATALOGUE_FILE), catalogue: new Catalogue(park()), live });
     await app.ready();
   });
 
@@ -40,7 +43,7 @@ describe('hazard register routes', () => {
     await app?.close();
   });
 
-  it.each(['/api/hazard-register', '/api/hazard-register/hs01', '/api/hazard-register/hs01/report.csv', '/api/hazard-register/hs01/report.html'])('%s needs a login', async (url) => {
+  it.each(['/api/hazard-register', '/api/hazard-register/hs01', '/api/hazard-register/hs01/report.csv', '/api/hazard-register/hs01/report.html', '/api/hazard-register/hs01/inventory'])('%s needs a login', async (url) => {
     const res = await app.inject({ method: 'GET', url });
     expect(res.statusCode).toBe(401);
   });
@@ -97,5 +100,17 @@ describe('hazard register routes', () => {
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['content-security-policy']).toBe(REPORT_CSP);
     expect(res.body).toContain('R = α × Σβq/Q = 2 × (1 × 28.44) = 2 × 28.44 = 56.88');
+  });
+
+  it('serves the live inventory of a unit against its design maximum', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/hazard-register/hs02/inventory', headers: viewer });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as UnitLiveInventory;
+    // Half the horizontal 100 m³ ammonia tank: 50 m³ × 0.61 t/m³ = 30.5 t of the 51.85 t design maximum.
+    expect(body.items[0]).toMatchObject({ id: 'ammonia', liveT: 30.5, designMaxT: 51.85, complete: true });
+    expect(body.items[0]?.vessels[0]).toMatchObject({ id: 't201', tag: 'a.hs02.t201.level', value: 50, unit: '%', quality: 'good' });
+    expect(body.liveS).toBeCloseTo(3.05, 9);
+    const missing = await app.inject({ method: 'GET', url: '/api/hazard-register/hs09/inventory', headers: viewer });
+    expect(missing.statusCode).toBe(404);
   });
 });

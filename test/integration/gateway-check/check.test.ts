@@ -11,7 +11,7 @@ import { record, silentLog, type Recorder } from '../gateway/helpers.js';
 import type { CheckReport } from '../../../gateway/src/check/report.js';
 import { demoParkAtSimulators, runGateway, writeConfig } from './helpers.js';
 
-// Issue 11: `park-gateway check` against the demo simulators (real OPC UA, real Modbus TCP) and a
+// Issue 11: `park-gateway check` against the demo simulators (real OPC UA, Modbus TCP and RTU) and a
 // real broker, through the built CLI as an engineer runs it. Every demo tag is listed with the
 // simulator's unit; a device on a closed port fails the check with the reason; a bad config exits 2;
 // nothing is published unless --publish.
@@ -23,7 +23,7 @@ describe('park-gateway check (issue 11)', () => {
   const configs: Record<string, string> = {};
 
   beforeAll(async () => {
-    sims = await startSimulators({ park: loadConfigFile(DEMO_PARK_FILE, parkSchema).value, seed: 1, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false });
+    sims = await startSimulators({ park: loadConfigFile(DEMO_PARK_FILE, parkSchema).value, seed: 1, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: { dir: path.join(dir.path, 'rtu') } });
     broker = await startTestAedes();
     rec = await record(broker.url);
     writeConfig(dir.path, 'park.yaml', demoParkAtSimulators(sims));
@@ -124,6 +124,31 @@ describe('park-gateway check (issue 11)', () => {
     expect(j.tags.find((t) => t.id === 'x.hs01.t1.level')?.q).toBe('good');
     expect(j.broker.reachable).toBe(false);
     expect(j.failures.some((f) => f.startsWith('broker mqtt://127.0.0.1:'))).toBe(true);
+  }, 60_000);
+
+  it('checks the Modbus RTU gas controller over its serial line (socat) and sees the first values', async () => {
+    const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+    const rtu = park.sites.flatMap((s) => s.devices).find((dev) => dev.protocol === 'modbus-rtu');
+    if (!rtu || rtu.protocol !== 'modbus-rtu' || !sims.rtuPath) throw new Error('the demo park changed: no Modbus RTU device');
+    // Held values, so the first values the check reads are known (tenths of %LEL on the wire).
+    const held: Record<string, number> = { 'b.hs04.gd01': 12.3, 'b.hs04.gd02': 0, 'b.hs04.gd03': 45.6, 'b.hs04.gd04': 7.5 };
+    for (const [id, v] of Object.entries(held)) sims.hold(id, v);
+    try {
+      const file = writeConfig(dir.path, 'gw-rtu.yaml', { gateway: 'gw-rtu', dataDir: 'data/gw-rtu', mqtt: { url: broker.url }, devices: [{ ...rtu, serialPath: sims.rtuPath }] });
+      const r = await runGateway(['check', '--config', file, '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout) as CheckReport;
+      expect(j.result).toBe('pass');
+      expect(j.devices).toEqual([expect.objectContaining({ id: 'b-gas-rtu', protocol: 'modbus-rtu', address: `${sims.rtuPath} 9600 8N1 unit 3`, reachable: true, good: 4, bad: 0 })]);
+      expect(j.tags.map((t) => t.id).sort()).toEqual(Object.keys(held).sort());
+      for (const t of j.tags) {
+        expect({ id: t.id, q: t.q, unit: t.unit, source: t.source }).toEqual({ id: t.id, q: 'good', unit: '%LEL', source: `modbus:b-gas-rtu/3/hr/${Number(t.id.slice(-1)) - 1}` });
+        expect(Math.abs((t.value ?? Number.NaN) - (held[t.id] as number)), t.id).toBeLessThan(0.05);
+      }
+      expect(j.plan).toEqual([{ device: 'b-gas-rtu', unit: 3, intervalMs: 1000, table: 'hr', start: 0, count: 4, tags: Object.keys(held) }]);
+    } finally {
+      for (const id of Object.keys(held)) sims.release(id);
+    }
   }, 60_000);
 
   it('exits 2 on a configuration error, listing the problem', async () => {

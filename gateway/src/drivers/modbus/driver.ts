@@ -68,10 +68,15 @@ class ModbusDriver implements Driver {
     this.ctx = ctx;
     this.link = this.device.protocol === 'modbus-tcp' ? new ModbusLink(linkKey(this.device), this.device) : acquireLink(linkKey(this.device), this.device);
     if (this.device.protocol === 'modbus-tcp') this.link.users = 1;
-    this.link.watchdogMs = Math.max(10_000, 3 * this.settings.pollIntervalMs, 3 * this.settings.timeoutMs * (this.settings.retries + 1));
+    // On a shared serial line the slowest unit's settings count: a unit polled rarely with a long
+    // timeout must not make the line look half-open to the watchdog of a fast one.
+    this.link.watchdogMs = Math.max(this.link.watchdogMs, 3 * this.settings.pollIntervalMs, 3 * this.settings.timeoutMs * (this.settings.retries + 1));
     this.link.listeners.add(this.onLink);
     ctx.state('connecting');
-    await this.link.ensure();
+    // A serial line already opened by another unit's driver announces nothing new to this one's
+    // listener: take the link's state as it is, or this unit would show `connecting` for good.
+    if (await this.link.ensure()) this.onLink(true, 'connected');
+    else if (!this.link.up && this.link.reason !== 'connecting') this.onLink(false, this.link.reason);
   }
 
   private unitDownStatus(): `error: ${string}` {

@@ -77,7 +77,7 @@ class OpcuaDriver implements Driver {
       summary: [
         polling
           ? `${this.device.endpoint}: polling ${this.device.tags.length} nodes every ${this.s.pollIntervalMs} ms`
-          : `${this.device.endpoint}: subscription of ${this.device.tags.length} monitored items (publishing ${this.s.publishingIntervalMs} ms, sampling ${this.s.samplingIntervalMs} ms, queue ${this.s.queueSize})`,
+          : `${this.device.endpoint}: subscription of ${this.device.tags.length} monitored items (publishing ${this.s.publishingIntervalMs} ms, sampling ${describeSampling(samplingGroups(this.device.tags, this.s.samplingIntervalMs))}, queue ${this.s.queueSize})`,
       ],
     };
   }
@@ -196,21 +196,35 @@ class OpcuaDriver implements Driver {
     const filter = s.deadband
       ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: s.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent, deadbandValue: s.deadband.value })
       : null;
-    const items = this.resolved.map((r) => ({ nodeId: r.nodeId, attributeId: AttributeIds.Value }));
-    const group = ClientMonitoredItemGroup.create(sub, items, { samplingInterval: s.samplingIntervalMs, queueSize: s.queueSize, discardOldest: true, filter }, TimestampsToReturn.Both);
-    group.on('changed', (_item, dataValue, index) => {
-      this.lastActivity = Date.now();
-      const r = this.resolved[index];
-      if (r) this.ctx?.emit([this.sample(r, dataValue, Date.now())]);
+    // A monitored item group shares one set of monitoring parameters: one group per sampling interval.
+    const groups = samplingGroups(
+      this.resolved.map((r) => r.tag),
+      s.samplingIntervalMs,
+    ).map((g) => {
+      const items = g.indexes.map((i) => ({ nodeId: (this.resolved[i] as Resolved).nodeId, attributeId: AttributeIds.Value }));
+      const group = ClientMonitoredItemGroup.create(sub, items, { samplingInterval: g.samplingIntervalMs, queueSize: s.queueSize, discardOldest: true, filter }, TimestampsToReturn.Both);
+      group.on('changed', (_item, dataValue, index) => {
+        this.lastActivity = Date.now();
+        const r = this.resolved[g.indexes[index] ?? -1];
+        if (r) this.ctx?.emit([this.sample(r, dataValue, Date.now())]);
+      });
+      return { ...g, group, initialized: new Promise<void>((resolve) => group.once('initialized', () => resolve())) };
     });
-    await withTimeout(new Promise<void>((resolve) => group.once('initialized', () => resolve())), s.timeoutMs, 'create monitored items');
+    await withTimeout(Promise.all(groups.map((g) => g.initialized)), s.timeoutMs, 'create monitored items');
     // Items the server refused are bad with the server's reason, from the start.
     const refused: Sample[] = [];
+    const revised: string[] = [];
     const now = Date.now();
-    group.monitoredItems.forEach((item, i) => {
-      const r = this.resolved[i];
-      if (r && item.statusCode.isNotGood()) refused.push({ id: r.tag.id, ts: now, v: Number.NaN, q: 'bad', err: item.statusCode.name });
-    });
+    for (const g of groups) {
+      g.group.monitoredItems.forEach((item, i) => {
+        const r = this.resolved[g.indexes[i] ?? -1];
+        if (!r) return;
+        if (item.statusCode.isNotGood()) refused.push({ id: r.tag.id, ts: now, v: Number.NaN, q: 'bad', err: item.statusCode.name });
+        else if (item.result && item.result.revisedSamplingInterval !== g.samplingIntervalMs) revised.push(`${r.tag.id}: ${g.samplingIntervalMs} → ${item.result.revisedSamplingInterval} ms`);
+      });
+    }
+    // Servers may revise a sampling interval (their minimum, a node's MinimumSamplingInterval): say so once per connect.
+    if (revised.length > 0) this.ctx?.log.info({ device: this.device.id, revised: revised.slice(0, 20), count: revised.length }, 'OPC UA sampling intervals revised by the server');
     if (refused.length > 0) {
       this.ctx?.emit(refused);
       this.ctx?.log.warn({ device: this.device.id, refused: refused.map((r) => `${r.id}: ${r.err}`) }, 'OPC UA monitored items refused');
@@ -280,6 +294,24 @@ class OpcuaDriver implements Driver {
     await this.teardown();
     await this.certManager?.dispose().catch(() => {});
   }
+}
+
+/** Tag indexes by sampling interval (the item's own, else the device's), in the order each interval first appears. */
+export function samplingGroups(tags: readonly OpcuaDevice['tags'][number][], deviceSamplingMs: number): { samplingIntervalMs: number; indexes: number[] }[] {
+  const byInterval = new Map<number, number[]>();
+  tags.forEach((tag, i) => {
+    const ms = tag.address.samplingIntervalMs ?? deviceSamplingMs;
+    const list = byInterval.get(ms) ?? [];
+    list.push(i);
+    byInterval.set(ms, list);
+  });
+  return [...byInterval.entries()].map(([samplingIntervalMs, indexes]) => ({ samplingIntervalMs, indexes }));
+}
+
+/** `500 ms` when every item samples alike, else `500 ms (3 items), 100 ms (1 item)`. */
+function describeSampling(groups: readonly { samplingIntervalMs: number; indexes: number[] }[]): string {
+  if (groups.length === 1) return `${groups[0]?.samplingIntervalMs} ms`;
+  return groups.map((g) => `${g.samplingIntervalMs} ms (${g.indexes.length} item${g.indexes.length === 1 ? '' : 's'})`).join(', ');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

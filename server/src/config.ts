@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ROLES } from '@park/protocol';
 import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
 import { loadHazardRegister, type HazardRegister } from './hazards/register.js';
+import { loadObligations, type ObligationsData } from './hazards/obligations.js';
 import { loadEmergency, type EmergencyData } from './emergency/emergency.js';
 
 /**
@@ -125,6 +126,8 @@ export const serverConfigSchema = z.strictObject({
       register: z.string().min(1).optional(),
       /** The GB 18218-2018 substance data the register is graded with. */
       catalogue: z.string().min(1).default('gb18218-2018.yaml'),
+      /** The regulatory obligations checked per installation (demo: major-hazard-obligations.yaml). Unset: none checked. */
+      obligations: z.string().min(1).optional(),
     })
     .prefault({}),
   emergency: z
@@ -195,6 +198,8 @@ export interface ServerConfig extends Omit<ServerConfigFile, 'park' | 'web'> {
   webDir: string;
   /** The graded major-hazard register, when `hazards.register` names one. */
   hazardRegister?: HazardRegister;
+  /** The regulatory obligations, when `hazards.obligations` names a file. */
+  hazardObligations?: ObligationsData;
   /** Disposal cards and the site plan, when `emergency.cards` names a folder. */
   emergencyData?: EmergencyData;
 }
@@ -238,6 +243,7 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
   const hazardRegister = value.hazards.register
     ? loadHazardRegister(label(path.resolve(dir, value.hazards.register)), parkModel, label(path.resolve(dir, value.hazards.catalogue)))
     : undefined;
+  const hazardObligations = value.hazards.obligations ? loadObligations(label(path.resolve(dir, value.hazards.obligations))) : undefined;
   const tls = rest.mqtt.tls;
   if (tls) {
     for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
@@ -255,6 +261,7 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     parkModel,
     webDir: web.dir ? path.resolve(dir, web.dir) : defaultWebDir(),
     ...(hazardRegister ? { hazardRegister } : {}),
+    ...(hazardObligations ? { hazardObligations } : {}),
     ...(emergencyData ? { emergencyData } : {}),
   };
 }

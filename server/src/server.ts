@@ -251,7 +251,10 @@ async function start(
   registerAuthRoutes(app, auth);
   registerApiRoutes(app, { auth, catalogue, live, gateways, store, risk: (hs) => risk.all().find((r) => r.hazardSource === hs) });
   registerAlarmRoutes(app, { auth, alarms, journal });
-  if (config.hazardRegister) registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue });
+  if (config.hazardRegister) {
+    const obligations = config.hazardObligations && { data: config.hazardObligations, context: { park: config.parkModel, rules: engine.rules(), rawRetentionDays: config.influx.retention.rawDays } };
+    registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue, live, obligations });
+  }
   if (emergency) registerEmergencyRoutes(app, { auth, live, emergency });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
   hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), alarmHazardSource: (id) => hazardSourceOf.get(id), log: log.child({ part: 'socket' }) });

@@ -54,7 +54,7 @@ export async function startParkServer(options: ParkServerOptions = {}): Promise<
         mqtt: { url: broker.url, ...options.mqtt },
         influx: { url: influxd.databaseUrl(options.database ?? 'park') },
         log: { level: process.env['TEST_LOG_LEVEL'] ?? 'silent' },
-        hazards: { register: 'seeds/hazard-register.yaml', catalogue: 'seeds/gb18218-2018.yaml' },
+        hazards: { register: 'seeds/hazard-register.yaml', catalogue: 'seeds/gb18218-2018.yaml', obligations: 'seeds/major-hazard-obligations.yaml' },
         emergency: { cards: 'seeds/cards', map: 'seeds/park-map.yaml' },
         ...options.config,
       },

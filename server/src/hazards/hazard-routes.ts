@@ -4,6 +4,7 @@ import { requirePermission, type AuthContext } from '../http/auth-routes.js';
 import type { LiveReading } from '@park/protocol';
 import type { Catalogue } from '../catalogue.js';
 import { unitLiveInventory } from './live-inventory.js';
+import { evaluateObligations, type ObligationContext, type ObligationResult, type ObligationsData } from './obligations.js';
 import { summarizeUnit, type HazardRegister, type RegisteredUnit, type UnitSummary } from './register.js';
 import { unitReportCsv, unitReportHtml } from './report.js';
 
@@ -26,6 +27,8 @@ export interface HazardRouteDeps {
   catalogue?: Catalogue | undefined;
   /** The live value table: without it the inventory route answers 503. */
   live?: { get(id: string): LiveReading | undefined } | undefined;
+  /** The regulatory obligations and what to check them against: when given, each unit answers with `obligations`. */
+  obligations?: { data: ObligationsData; context: ObligationContext } | undefined;
 }
 
 export interface HazardRegisterResponse extends HazardRegister {
@@ -46,6 +49,8 @@ export interface HazardUnitResponse extends RegisteredUnit {
   summary: UnitSummary;
   /** Present when the routes were given the tag catalogue. */
   tags?: UnitTagStatus[] | undefined;
+  /** Present when the routes were given the obligations (obligations.ts). */
+  obligations?: { source: string; version: number; date: string; results: ObligationResult[] } | undefined;
 }
 
 /** Content security policy of the printable page: its own inline style, nothing else. */
@@ -67,6 +72,8 @@ export function registerHazardRoutes(app: FastifyInstance, deps: HazardRouteDeps
     const unit = find(req.params.unitId, reply);
     if (!unit) return reply;
     const body: HazardUnitResponse = { ...unit, summary: summarizeUnit(unit) };
+    const ob = deps.obligations;
+    if (ob) body.obligations = { source: ob.data.source, version: ob.data.version, date: ob.data.date, results: evaluateObligations(unit, ob.data.items, ob.context) };
     const catalogue = deps.catalogue;
     if (catalogue) {
       body.tags = unit.items.flatMap((item) =>

@@ -83,6 +83,12 @@ const itemSchema = z.strictObject({
   basis: z.string().min(1).optional(),
   vessels: z.array(vesselSchema).default([]),
   classification: classificationSchema.optional(),
+  /**
+   * Properties of the substance as stored that the regulatory obligations
+   * depend on and the dataset cannot tell (e.g. liquefied, highly toxic);
+   * toxic and flammable gas are also derived from Table 3 and the categories.
+   */
+  properties: z.array(z.enum(['toxic-gas', 'liquefied-gas', 'highly-toxic-liquid', 'highly-toxic', 'flammable-gas'])).default([]),
   note: z.string().min(1).optional(),
 });
 
@@ -96,6 +102,8 @@ const unitSchema = z.strictObject({
   type: z.enum(UNIT_TYPES),
   boundary: z.strictObject({ kind: z.enum(BOUNDARY_KINDS), description: localizedTextSchema }),
   items: z.array(itemSchema).min(1),
+  /** Obligations met by something the tags cannot show (video…): obligation id → what and where, for an inspector. */
+  declared: z.record(idSchema, z.string().min(1)).default({}),
 });
 
 const enterpriseSchema = z.strictObject({
@@ -147,6 +155,9 @@ export type LiveMeasure =
   | { tag: string; measures: 'inventory' }
   | { tag: string; measures: 'level'; shape: VesselShape; strapping?: readonly (readonly [number, number])[] | undefined; volumeM3: number; densityTPerM3: number };
 
+export const SUBSTANCE_PROPERTIES = ['toxic-gas', 'liquefied-gas', 'highly-toxic-liquid', 'highly-toxic', 'flammable-gas'] as const;
+export type SubstanceProperty = (typeof SUBSTANCE_PROPERTIES)[number];
+
 export interface RegisteredItem {
   id: string;
   substance: SubstanceLabel;
@@ -154,6 +165,8 @@ export interface RegisteredItem {
   basis?: string | undefined;
   vessels: RegisteredVessel[];
   classification?: CategoriesInput | undefined;
+  /** What the obligations look at, and where each came from: the register (`declared`), Table 3 or a Table 2 category. */
+  properties: { property: SubstanceProperty; from: string }[];
   note?: string | undefined;
 }
 
@@ -165,6 +178,7 @@ export interface RegisteredUnit {
   boundary: { kind: (typeof BOUNDARY_KINDS)[number]; description: LocalizedText };
   items: RegisteredItem[];
   calculation: UnitCalculation;
+  declared: Record<string, string>;
 }
 
 export interface RegisteredEnterprise {
@@ -333,6 +347,7 @@ export function resolveRegister(file: RegisterFile, catalogue: Gb18218Catalogue,
           basis: it.basis,
           vessels,
           classification: it.classification,
+          properties: it.properties.map((property) => ({ property, from: 'declared' })),
           note: it.note,
         };
         items.push(item);
@@ -342,6 +357,7 @@ export function resolveRegister(file: RegisterFile, catalogue: Gb18218Catalogue,
           for (const pr of c.problems) add([...iPath, ...pr.path], pr.reason, pr.input);
           return;
         }
+        for (const d of derivedProperties(c.beta.source, it.classification?.categories ?? [])) if (!item.properties.some((x) => x.property === d.property)) item.properties.push(d);
         gradingItems.push({ id: it.id, substance: substance.label, q: { valueT: it.designMaxT, basis }, Q: c.Q, beta: c.beta });
       });
 
@@ -354,6 +370,7 @@ export function resolveRegister(file: RegisterFile, catalogue: Gb18218Catalogue,
         boundary: u.boundary,
         items,
         calculation: gradeUnit({ items: gradingItems, residentsWithin500m: e.residentsWithin500m }, rules),
+        declared: u.declared,
       });
     });
   });
@@ -376,6 +393,17 @@ export function resolveRegister(file: RegisterFile, catalogue: Gb18218Catalogue,
 }
 
 type Report = (path: (string | number)[], reason: string, input?: unknown) => void;
+
+/** Properties the dataset tells: a Table 3 gas is a toxic gas; W2 a flammable gas; J1 and J3 toxic gases. */
+function derivedProperties(betaSource: 'table-3' | 'table-4', categories: readonly string[]): { property: SubstanceProperty; from: string }[] {
+  const out: { property: SubstanceProperty; from: string }[] = [];
+  if (betaSource === 'table-3') out.push({ property: 'toxic-gas', from: 'table-3' });
+  for (const c of categories) {
+    if (c === 'W2') out.push({ property: 'flammable-gas', from: `category ${c}` });
+    if ((c === 'J1' || c === 'J3') && !out.some((x) => x.property === 'toxic-gas')) out.push({ property: 'toxic-gas', from: `category ${c}` });
+  }
+  return out;
+}
 type VesselInput = ItemInput['vessels'][number];
 
 /**

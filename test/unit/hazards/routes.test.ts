@@ -13,7 +13,10 @@ import { Catalogue } from '../../../server/src/catalogue.js';
 import { REPORT_CSP, registerHazardRoutes, type HazardRegisterResponse, type HazardUnitResponse } from '../../../server/src/hazards/hazard-routes.js';
 import { loadHazardRegister } from '../../../server/src/hazards/register.js';
 import type { UnitLiveInventory } from '../../../server/src/hazards/live-inventory.js';
-import { CATALOGUE_FILE, REGISTER_FILE, park } from './helpers.js';
+import { loadObligations } from '../../../server/src/hazards/obligations.js';
+import { rulesFromPark } from '../../../server/src/alarms/rules.js';
+import path from 'node:path';
+import { CATALOGUE_FILE, REGISTER_FILE, REPO_ROOT, park } from './helpers.js';
 
 const VIEWER_TOKEN = 'hazard-routes-test-viewer';
 const viewer = { authorization: `Bearer ${VIEWER_TOKEN}` };
@@ -35,7 +38,8 @@ describe('hazard register routes', () => {
     app = await createHttpApp({ logger: createLogger('silent'), health: new HealthRegistry(), webDir: '/nonexistent' });
     const now = Date.now();
     const live = new Map([['a.hs02.t201.level', { id: 'a.hs02.t201.level', ts: now, v: 50, q: 'good' as const, receivedAt: now }]]);
-    registerHazardRoutes(app, { auth, register: loadHazardRegister(REGISTER_FILE, park(), CATALOGUE_FILE), catalogue: new Catalogue(park()), live });
+    const obligations = { data: loadObligations(path.join(REPO_ROOT, 'seeds', 'major-hazard-obligations.yaml')), context: { park: park(), rules: rulesFromPark(park()), rawRetentionDays: 30 } };
+    registerHazardRoutes(app, { auth, register: loadHazardRegister(REGISTER_FILE, park(), CATALOGUE_FILE), catalogue: new Catalogue(park()), live, obligations });
     await app.ready();
   });
 
@@ -112,5 +116,13 @@ describe('hazard register routes', () => {
     expect(body.liveS).toBeCloseTo(3.05, 9);
     const missing = await app.inject({ method: 'GET', url: '/api/hazard-register/hs09/inventory', headers: viewer });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('answers each unit with its regulatory obligations and what shows them present', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/hazard-register/hs03', headers: viewer });
+    const body = res.json() as HazardUnitResponse;
+    expect(body.obligations?.version).toBe(1);
+    expect(body.obligations?.results.find((r) => r.id === 'independent-sis')).toMatchObject({ status: 'met', why: { en: 'level 2; has liquefied-gas' } });
+    expect(body.obligations?.results.map((r) => r.id)).toEqual(['continuous-monitoring', 'gas-detection', 'data-retention', 'emergency-shutoff', 'tank-farm-shutoff', 'independent-sis', 'video']);
   });
 });

@@ -43,6 +43,9 @@ import { summarizeUnit } from './hazards/register.js';
 import { RiskMonitor } from './risk/risk-monitor.js';
 import { createEmergency } from './emergency/emergency.js';
 import { registerEmergencyRoutes } from './emergency/emergency-routes.js';
+import { IncidentFeed } from './incident-feed/incident-feed.js';
+import { IncidentFeedService } from './incident-feed/incident-feed-service.js';
+import { registerIncidentFeedRoutes } from './incident-feed/feed-routes.js';
 
 export interface RunningServer {
   /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
@@ -167,6 +170,13 @@ async function start(
       hub?.risk(event);
     },
   });
+  const siteOfHazardSource = new Map(config.parkModel.sites.flatMap((s) => s.hazardSources.map((h) => [h.id, s.id] as const)));
+  const feed = new IncidentFeedService(
+    new IncidentFeed({ hazardSourceOf: (id) => hazardSourceOf.get(id), siteOf: (hs) => siteOfHazardSource.get(hs) ?? '' }),
+    store,
+    log.child({ part: 'incident-feed' }),
+    (change) => log.info({ incident: change.incident.id, change: change.type, alarm: change.alarmId }, 'incident feed'),
+  );
   const alarms = new AlarmService({
     engine,
     journal,
@@ -174,7 +184,10 @@ async function start(
     log: log.child({ part: 'alarms' }),
     restoreWindowMs: config.influx.retention.eventDays * 86_400_000,
     areaOf: (id) => areaOf.get(id),
-    afterChange: (active, now) => risk.update(active, now),
+    afterChange: (active, now) => {
+      risk.update(active, now);
+      feed.update(active, now);
+    },
     ...(notifier ? { notifier } : {}),
   });
   let hub: SocketHub | undefined;
@@ -208,6 +221,15 @@ async function start(
   await ingest.start();
   stack.push({ name: 'ingest', stop: () => ingest.stop() });
   // After ingest.start(): the journal's retention policy exists by then.
+  // The feed first: restoring the alarms updates it.
+  await feed.restore(Date.now() - config.influx.retention.eventDays * 86_400_000);
+  stack.push({
+    name: 'incident-feed',
+    stop: async () => {
+      await feed.drain();
+      feed.close();
+    },
+  });
   await alarms.start();
   stack.push({ name: 'alarms', stop: () => alarms.stop() });
   if (emergency) {
@@ -256,6 +278,7 @@ async function start(
     registerHazardRoutes(app, { auth, register: config.hazardRegister, catalogue, live, obligations });
   }
   if (emergency) registerEmergencyRoutes(app, { auth, live, emergency });
+  registerIncidentFeedRoutes(app, { auth, feed: feed.feed });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
   hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), alarmHazardSource: (id) => hazardSourceOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;

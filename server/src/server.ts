@@ -3,9 +3,9 @@
  * reverse:
  *
  *   InfluxDB (managed child or external) ─┐
- *   MQTT broker (embedded or external) ───┼─> MQTT client ─> ingest ─┬─> InfluxDB
- *                                         │                          ├─> live values ─┐
- *                                         │                          └─> gateways ────┤
+ *   external MQTT broker ─────────────────┼─> MQTT client ─> ingest ─┬─> InfluxDB
+ *   or embedded broker (its publish hook) ┘                          ├─> live values ─┐
+ *                                                                    └─> gateways ────┤
  *   HTTP (REST, web app, /metrics) <── health, catalogue, audit ──── Socket.IO <──────┘
  */
 import path from 'node:path';
@@ -19,7 +19,7 @@ import { createHttpApp } from './http/app.js';
 import { startManagedInfluxd } from './influx/influxd-process.js';
 import { InfluxStore } from './influx/influx-store.js';
 import { parseInfluxUrl, DEFAULT_DATABASE } from './influx/influx-url.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { Ingest } from './ingest/ingest.js';
 import { Catalogue } from './catalogue.js';
 import { LiveValues } from './live-values.js';
@@ -108,17 +108,6 @@ async function start(
   }
   const store = new InfluxStore(parseInfluxUrl(`${config.influx.url ?? `${influxBase}/${database}`}`));
   health.register('influxdb', async () => ((await store.ping(1500)) ? { status: 'ok', detail: `${influxBase} database ${database}` } : { status: 'down', detail: `${influxBase} does not answer` }));
-
-  // MQTT broker
-  let broker: EmbeddedBroker | undefined;
-  let mqttUrl = config.mqtt.url;
-  if (!mqttUrl) {
-    broker = await startEmbeddedBroker(config.mqtt.embedded);
-    const b = broker;
-    stack.push({ name: 'broker', stop: () => b.close() });
-    mqttUrl = broker.url;
-    log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
-  }
 
   const audit = new AuditLog(store, log.child({ part: 'audit' }));
   stack.push({
@@ -244,29 +233,42 @@ async function start(
   }
   health.register('ingest', () => ingest.health());
 
-  const client: MqttClient = mqtt.connect(mqttUrl, mqttClientOptions(config));
-  stack.push({ name: 'mqtt', stop: () => client.endAsync(true).then(() => undefined) });
   const root = config.mqtt.topicRoot;
-  client.on('connect', () => {
-    log.info({ url: mqttUrl }, 'connected to MQTT broker');
-    const data = config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/${root}/+/data` : `${root}/+/data`;
-    client.subscribe([data, `${root}/+/status`, `${root}/+/meta`], { qos: 1 }, (err) => {
-      if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
+  let mqttUrl: string;
+  if (config.mqtt.url) {
+    const url = config.mqtt.url;
+    mqttUrl = url;
+    const client: MqttClient = mqtt.connect(url, mqttClientOptions(config));
+    stack.push({ name: 'mqtt', stop: () => client.endAsync(true).then(() => undefined) });
+    client.on('connect', () => {
+      log.info({ url }, 'connected to MQTT broker');
+      const data = config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/${root}/+/data` : `${root}/+/data`;
+      client.subscribe([data, `${root}/+/status`, `${root}/+/meta`], { qos: 1 }, (err) => {
+        if (err) log.error({ err: err.message }, 'MQTT subscribe failed');
+      });
     });
-  });
-  client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
-  client.on('message', (topic, payload) => ingest.onMessage(root, topic, payload));
-  health.register('mqtt', () => (client.connected ? { status: 'ok', detail: mqttUrl } : { status: 'down', detail: `not connected to ${mqttUrl}` }), { critical: true });
+    client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
+    client.on('message', (topic, payload) => ingest.onMessage(root, topic, payload));
+    health.register('mqtt', () => (client.connected ? { status: 'ok', detail: url } : { status: 'down', detail: `not connected to ${url}` }), { critical: true });
+  } else {
+    // The embedded broker hands every message to the ingest before it acknowledges it
+    // (a PUBACK the broker sent means the message is in the accept log), so the server
+    // needs no client of its own. It starts only now, with the ingest and its consumers
+    // ready: nothing is acknowledged that nobody takes. It stops first, and refuses
+    // publishes from then on.
+    const b = await startEmbeddedBroker({ ...config.mqtt.embedded, beforeAcknowledge: (topic, payload) => ingest.onPublish(root, topic, payload) });
+    stack.push({ name: 'broker', stop: () => b.close() });
+    mqttUrl = b.url;
+    log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
+    health.register('mqtt', () => ({ status: 'ok', detail: `${b.url} (embedded)` }), { critical: true });
+    health.register('broker', () => ({ status: 'ok', detail: `embedded at ${b.url}, ${b.connectedClients()} clients` }));
+  }
   health.register('gateways', () => {
     const list = gateways.list();
     const offline = list.filter((g) => g.state !== 'online').map((g) => g.gateway);
     if (list.length === 0) return { status: 'ok', detail: 'no gateway has reported yet' };
     return offline.length > 0 ? { status: 'degraded', detail: `offline: ${offline.join(', ')}` } : { status: 'ok', detail: `${list.length} online` };
   });
-  if (broker) {
-    const b = broker;
-    health.register('broker', () => ({ status: 'ok', detail: `embedded at ${b.url}, ${b.connectedClients()} clients` }));
-  }
 
   // HTTP last: it reports on everything above.
   const app = await createHttpApp({ logger: log, health, webDir: config.webDir });

@@ -3,8 +3,10 @@ import path from 'node:path';
 
 /**
  * The accept log: every data message the server accepts is appended here,
- * synchronously, before the MQTT acknowledgement goes back to the broker
- * (MQTT.js sends the PUBACK after the `message` listeners return). A crash
+ * synchronously, before the MQTT acknowledgement goes out: to an external
+ * broker, MQTT.js sends the PUBACK after the `message` listeners return; the
+ * embedded broker sends its PUBACK to the publisher only after its
+ * `beforeAcknowledge` hook (the ingest) returns. A crash
  * of the server, even `kill -9`, then loses nothing it acknowledged: at the
  * next start the messages after the checkpoint are read back and written to
  * InfluxDB again (a reading written twice overwrites itself).

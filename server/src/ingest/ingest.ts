@@ -66,6 +66,15 @@ interface TagPlace {
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
+const SUBSCRIBED_KINDS = new Set(['data', 'status', 'meta']);
+
+/** Whether `topic` matches `{root}/+/data`, `{root}/+/status` or `{root}/+/meta`, as a broker would match the subscriptions. */
+export function isSubscribedTopic(root: string, topic: string): boolean {
+  if (topic.length <= root.length + 1 || !topic.startsWith(root) || topic.charCodeAt(root.length) !== 0x2f) return false;
+  const slash = topic.indexOf('/', root.length + 1);
+  return slash >= 0 && SUBSCRIBED_KINDS.has(topic.slice(slash + 1));
+}
+
 export interface GatewaySequence {
   lastSeq: number;
   messages: number;
@@ -93,6 +102,7 @@ export class Ingest {
   private readonly rejects: RejectLog;
   private readonly refusals: RejectLog;
   private readonly consumerFaults: RejectLog;
+  private readonly unkept: RejectLog;
   private lastRefusal: string | undefined;
   private readonly parallelWrites: number;
   private readonly batchSize: number;
@@ -115,6 +125,7 @@ export class Ingest {
     this.rejects = new RejectLog(o.log);
     this.refusals = new RejectLog(o.log, 'InfluxDB refused readings');
     this.consumerFaults = new RejectLog(o.log, 'a consumer failed on a message');
+    this.unkept = new RejectLog(o.log, 'message not acknowledged: it could not be kept; the publisher will send it again');
     this.parallelWrites = o.parallelWrites ?? 2;
     for (const site of o.park.sites) {
       for (const device of site.devices) {
@@ -185,6 +196,25 @@ export class Ingest {
     }
   }
 
+  /**
+   * A message as the embedded broker receives it, before the broker
+   * acknowledges it to its publisher (no subscription of the server's own is
+   * then needed). The broker sees every topic; only those the server would
+   * subscribe to (`{root}/+/data`, `status`, `meta`) are taken, the others
+   * pass unseen. Returns once an accepted data message is in the accept log;
+   * throws if it could not be written there, so that it is not acknowledged.
+   */
+  onPublish(root: string, topic: string, payload: Buffer): void {
+    if (!isSubscribedTopic(root, topic)) return;
+    try {
+      this.onMessage(root, topic, payload);
+    } catch (err) {
+      // The broker only drops the publisher's connection; without this line nobody would know why.
+      this.unkept.note(parseTopic(root, topic)?.gateway ?? '?', 'accept-log', (err as Error).message);
+      throw err;
+    }
+  }
+
   private onData(gateway: string, payload: Buffer): void {
     const r = parseDataMessage(payload, gateway);
     if (!r.ok) {
@@ -192,10 +222,12 @@ export class Ingest {
       return;
     }
     const msg = r.value;
+    // The acknowledgement (MQTT.js's to an external broker, the embedded
+    // broker's to the publisher) waits for this to return, so the append comes
+    // first. If it throws, nothing is counted: the publisher sends the message again.
+    this.acceptLog?.append(gateway, payload, msg.readings.length);
     this.counters.messages++;
     this.trackSeq(gateway, msg.seq, msg.replay === true);
-    // Before this returns, MQTT.js has not acknowledged the message: the log append comes first.
-    this.acceptLog?.append(gateway, payload, msg.readings.length);
     this.queue.push(this.rowsOf(msg));
     this.counters.readings += msg.readings.length;
     this.schedule();

@@ -11,6 +11,11 @@
 // (CHAOS_OUTAGE_S, default 60) under --rate readings/s of added load
 // (CHAOS_RATE, default 10000), --repeat times (CHAOS_REPEAT, default 1).
 // Figures: one JSON line per fault in .tmp/chaos-results.jsonl (appended).
+//
+// Then the MQTT fuzz test (test/integration/reliability/mqtt-fuzz.test.ts)
+// runs --fuzz-runs messages (FUZZ_RUNS, default 30000; 0 skips it) plus a
+// flood as large, with a new seed each time (FUZZ_SEED to repeat one; the
+// seed is printed, and a failing run names it).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { hostname, cpus } from 'node:os';
@@ -32,6 +37,8 @@ checkNode();
 const outage = option('outage', 'CHAOS_OUTAGE_S', 60);
 const rate = option('rate', 'CHAOS_RATE', 10_000);
 const repeat = Math.max(1, Math.floor(option('repeat', 'CHAOS_REPEAT', 1)));
+const fuzzRuns = Math.floor(option('fuzz-runs', 'FUZZ_RUNS', 30_000));
+const fuzzSeed = Math.floor(option('fuzz-seed', 'FUZZ_SEED', Date.now() % 2_147_483_647));
 ensureDebianPackages([
   { command: 'influxd', pkg: 'influxdb', why: 'InfluxDB 1.x, where readings are counted' },
   { command: 'mosquitto', pkg: 'mosquitto', why: 'the broker that is restarted' },
@@ -52,6 +59,19 @@ for (let k = 1; k <= repeat; k++) {
     env: { ...process.env, CHAOS_OUTAGE_S: String(outage), CHAOS_RATE: String(rate), CHAOS_RESULTS: results },
   });
   if (r.status !== 0) failed++;
+}
+
+if (fuzzRuns > 0) {
+  say(`MQTT fuzzing: ${fuzzRuns} hostile messages and a flood of as many, seed ${fuzzSeed} (FUZZ_SEED=${fuzzSeed} repeats it) …`);
+  const r = spawnSync(process.execPath, [vitest, 'run', '--project', 'integration', 'test/integration/reliability/mqtt-fuzz.test.ts'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, FUZZ_RUNS: String(fuzzRuns), FUZZ_SEED: String(fuzzSeed) },
+  });
+  if (r.status !== 0) {
+    failed++;
+    say(`MQTT fuzzing failed with seed ${fuzzSeed}`);
+  }
 }
 
 // The table of docs/RELIABILITY.md, from the lines this invocation appended.
@@ -77,4 +97,4 @@ for (const r of rows) {
   }
 }
 process.stdout.write(`\nRaw figures: ${path.relative(ROOT, results)}\n`);
-if (failed > 0) fail(`${failed} of ${repeat} fault runs failed`);
+if (failed > 0) fail(`${failed} of ${repeat + (fuzzRuns > 0 ? 1 : 0)} runs failed`);

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -29,19 +29,72 @@ export async function startTestAedes(): Promise<TestBroker> {
   return { url: broker.url, port: broker.port, stop: () => broker.close() };
 }
 
+/** PEM files of a test CA and a server certificate it signed, for 127.0.0.1 and localhost. */
+export interface TestCertificates {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  ca: Buffer;
+}
+
+/**
+ * A throw-away CA and a server certificate (subjectAltName IP 127.0.0.1 and
+ * DNS localhost, so that clients verify the host name) made with the
+ * openssl command in `dir`. RSA 2048, valid for a day.
+ */
+export function makeTestCertificates(dir: string): TestCertificates {
+  const file = (name: string): string => path.join(dir, name);
+  const openssl = (...args: string[]): void => {
+    try {
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      const e = err as { code?: string; stderr?: Buffer };
+      throw new Error(e.code === 'ENOENT' ? 'openssl is missing (apt-get install -y openssl)' : `openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? String(err)}`);
+    }
+  };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', '/CN=park test CA');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '1', '-extfile', file('server.ext'));
+  return { caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key'), ca: readFileSync(file('ca.crt')) };
+}
+
+export interface TestMosquittoOptions {
+  extraConfig?: string;
+  persistence?: boolean;
+  /** Only these users (name → password, in a mosquitto_passwd file) may connect: `allow_anonymous false`. */
+  users?: Record<string, string>;
+  /** The listener speaks TLS only, with this certificate; the URL is then `mqtts://127.0.0.1:PORT`. */
+  tls?: Pick<TestCertificates, 'certFile' | 'keyFile'>;
+}
+
 /**
  * A real Mosquitto (Debian package) on a free loopback port with its own
  * config in a temp folder. `user root` keeps it from dropping privileges
  * away from the folder it writes to. Sessions and queued messages live in
  * memory unless `persistence` is set: then they are saved in the temp
- * folder on stop and kept across `restart()`.
+ * folder on stop and kept across `restart()`. Anonymous and plain by
+ * default; `users` and `tls` make it as a site broker should be.
  */
-export async function startTestMosquitto(options: { extraConfig?: string; persistence?: boolean } = {}): Promise<TestMosquitto> {
+export async function startTestMosquitto(options: TestMosquittoOptions = {}): Promise<TestMosquitto> {
   const dir = tempDir('mosquitto');
   const port = await freePort();
   const conf = path.join(dir.path, 'mosquitto.conf');
   const persistence = options.persistence ? ['persistence true', `persistence_location ${dir.path}/`] : ['persistence false'];
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'user root', ...persistence, `log_dest file ${path.join(dir.path, 'mosquitto.log')}`, options.extraConfig ?? ''].join('\n'));
+  let access = ['allow_anonymous true'];
+  if (options.users) {
+    const passwords = path.join(dir.path, 'passwords');
+    writeFileSync(passwords, '');
+    try {
+      for (const [user, password] of Object.entries(options.users)) execFileSync('mosquitto_passwd', ['-b', passwords, user, password], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      dir.remove();
+      throw new Error(`mosquitto_passwd failed: ${(err as { stderr?: Buffer }).stderr?.toString().trim() ?? String(err)} (it comes with apt-get install -y mosquitto)`);
+    }
+    access = ['allow_anonymous false', `password_file ${passwords}`];
+  }
+  const tls = options.tls ? [`certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`] : [];
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, ...tls, ...access, 'user root', ...persistence, `log_dest file ${path.join(dir.path, 'mosquitto.log')}`, options.extraConfig ?? ''].join('\n'));
 
   let child: ChildProcess;
   let exited: Promise<void>;
@@ -81,7 +134,7 @@ export async function startTestMosquitto(options: { extraConfig?: string; persis
     throw err;
   }
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
     stop,
     restart: async (whileDown) => {

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { EVENTS_POLICY, type InfluxStore } from '../influx/influx-store.js';
 import { influxString } from '../influx/influxql.js';
 import { RetryingWriter } from '../influx/retrying-writer.js';
+import { JournalChains } from '../journal-chain/journal-chains.js';
 import type { AlarmEscalation, AlarmTransition, RestoreEvent } from '../alarms/engine.js';
 import type { FloodEvent } from '../alarms/flood.js';
 import type { EscalationAttempt } from './escalation-notifier.js';
@@ -12,7 +13,9 @@ import type { EscalationAttempt } from './escalation-notifier.js';
  * transition in `alarm` (series per alarm, point time = the transition's
  * `ts`, strictly rising per alarm), escalations in `alarm_escalation`,
  * flood edges in `alarm_flood`. Active alarms are rebuilt from the latest
- * point per alarm after a restart.
+ * point per alarm after a restart. Every point is sealed into its
+ * measurement's hash chain as it is written (journal-chain/), so an entry
+ * changed afterwards in InfluxDB is found by `park-server verify-journal`.
  */
 
 type Point = { measurement: string; tags: Record<string, string>; fields: Record<string, string | number | boolean>; ts: number };
@@ -46,7 +49,8 @@ export class AlarmJournal {
     log: Logger,
     private readonly areaOf: (alarmId: string) => string,
   ) {
-    this.writer = new RetryingWriter('alarm-journal', (batch) => store.writeEventPoints(batch), log, { delayMs: 10 });
+    const chains = new JournalChains(store);
+    this.writer = new RetryingWriter('alarm-journal', (batch) => chains.write(batch), log, { delayMs: 10 });
   }
 
   record(t: AlarmTransition): void {

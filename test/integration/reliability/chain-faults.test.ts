@@ -46,6 +46,9 @@ type ParkSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 //     same, and nothing already acknowledged is announced again.
 // (b) the broker restarted while the gateway publishes: the gateway's outbox
 //     replays, the server stores every gateway reading.
+// (c) the broker restarted quickly five times in a row (each start right
+//     after the stop, the next stop as soon as it listens) while the gateway
+//     publishes: every gateway reading is stored, none lost.
 //
 // Short by default (outages of about a second, ~4,000 readings/s). `npm run
 // chaos` runs the same file with CHAOS_OUTAGE_S=60, CHAOS_RATE=10000 and
@@ -282,6 +285,76 @@ describe('faults under load through the whole chain (issue 9, short run)', () =>
       expect(gwMissing).toBe(0);
       expect(lostLoad.readings).toBe(0);
       expect(stored).toBe(generated);
+    } finally {
+      await load.stop();
+    }
+  }, TEST_TIMEOUT);
+
+  it('(c) broker restarted quickly five times in a row while the gateway publishes: every gateway reading is stored', async () => {
+    const RESTARTS = 5;
+    const s = server as ServerProcess;
+    const load = await startLoad(broker.url, { gateway: 'gw-load-c', prefix: 'loadc.', ratePerSecond: RATE });
+    try {
+      load.phase = 'before';
+      await until('load flowing', () => load.acked.length >= 10);
+      recorder.reset();
+      const c0 = gateway.counters();
+      await until('gw-b publishing', () => recorder.seqs.size >= 3);
+      const firstStopAt = Date.now();
+      load.phase = 'restarts';
+      // Back to back: each restart resolves once Mosquitto listens again, and the next one stops it at once.
+      for (let k = 0; k < RESTARTS; k++) await broker.restart();
+      const lastStartAt = Date.now();
+      load.phase = 'after';
+      const seqBefore = c0['nextSeq'] ?? 1;
+      // The gateway got through again: a seq published after the restarts reaches the recorder, and its outbox is empty.
+      await until('gateway publishing after the restarts', () => (gateway.counters()['nextSeq'] ?? 0) > seqBefore + 3 && gateway.counters()['outboxMessages'] === 0, 30_000);
+      const recoveredAt = Date.now();
+      const lastSeq = (gateway.counters()['nextSeq'] ?? 1) - 1;
+      await until('recorder caught up with the gateway', () => Math.max(...recorder.seqs.keys()) >= lastSeq, 20_000);
+      await until('load after the restarts', () => load.acked.filter((m) => m.phase === 'after').length >= 10);
+      await load.stop();
+      const c1 = gateway.counters();
+
+      const seqs = seqReport(recorder.seqs);
+      const keys = [...recorder.keys.keys()];
+      const gwPrefixes = [...new Set(keys.map((k) => k.split('.')[0] as string))].map((p) => `${p}.`);
+      const tsOf = (k: string): number => Number(k.slice(k.lastIndexOf('@') + 1));
+      const minTs = Math.min(...keys.map(tsOf));
+      const maxTs = Math.max(...keys.map(tsOf));
+      const storedCount = async (): Promise<number> => {
+        const st = await storedKeys(influxDb(), gwPrefixes, minTs, maxTs);
+        return keys.filter((k) => st.has(k)).length;
+      };
+      const gwStored = await settle(storedCount, keys.length);
+      const gwMissing = keys.length - gwStored;
+
+      const [from, to] = load.range();
+      const generated = load.generated();
+      const stored = await settle(() => countStored(influxDb(), load.prefix, from, to), generated);
+      const values = await storedValues(influxDb(), load.prefix, from, to);
+      const lostLoad = missingReadings(load.acked, values);
+      const published = (c1['readingsPublished'] ?? 0) - (c0['readingsPublished'] ?? 0) + (c1['replayedReadings'] ?? 0) - (c0['replayedReadings'] ?? 0);
+
+      report({
+        fault: `broker (Mosquitto, persistence on) restarted ${RESTARTS} times in a row`,
+        restarts: RESTARTS,
+        gateway: { published, recorded: recorder.readings, distinct: keys.length, stored: gwStored, lost: gwMissing, outboxed: (c1['outboxedReadings'] ?? 0) - (c0['outboxedReadings'] ?? 0), replayed: (c1['replayedReadings'] ?? 0) - (c0['replayedReadings'] ?? 0), missingSeqs: seqs.missing.length, duplicatedMessages: seqs.duplicated, dropped: c1['outboxDroppedReadings'] },
+        load: { generated, stored, lost: lostLoad.readings, unackedByBroker: load.unacked() },
+        duplicatedMessagesSeenByServer: await metric(s.url, 'park_ingest_seq_duplicates_total'),
+        gapsSeenByServer: await metric(s.url, 'park_ingest_seq_gaps_total'),
+        downMs: lastStartAt - firstStopAt,
+        recoverMs: recoveredAt - lastStartAt,
+      });
+
+      expect(seqs.missing).toEqual([]);
+      expect(c1['outboxDroppedReadings']).toBe(0);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(gwMissing).toBe(0);
+      expect(lostLoad.readings).toBe(0);
+      expect(stored).toBe(generated);
+      // The server is still the one that was running before the restarts: it rode them out on its own.
+      expect(s.child.exitCode).toBeNull();
     } finally {
       await load.stop();
     }

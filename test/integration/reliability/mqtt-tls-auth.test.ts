@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import mqtt from 'mqtt';
+import { dataTopic, encodeDataMessage } from '@park/protocol';
+import { loadConfigFile, parkSchema } from '@park/protocol/config';
+import { startSimulators, type RunningSimulators } from '@park/simulators';
+import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import { makeTestCertificates, startTestMosquitto, type TestCertificates, type TestMosquitto } from '../../harness/brokers.js';
+import { startTestInfluxd, type TestInfluxd } from '../../harness/influxd.js';
+import { DEMO_PARK_FILE, startParkServer, type TestParkServer } from '../../harness/park-server.js';
+import { tempDir } from '../../harness/temp-dir.js';
+import { countStored, until } from './chain-harness.js';
+
+// Issue 9, access to the broker: Mosquitto as a site runs it, with a TLS
+// listener (a certificate from the park's CA), a password file and no
+// anonymous access. The server and the demo gateway gw-b connect with their
+// own users over mqtts:// and a reading goes from the simulated devices into
+// InfluxDB; a client without credentials is refused and what it publishes
+// never reaches the server; a wrong password is refused; a client that does
+// not trust the park's CA does not get as far as the login.
+
+const USERS = { 'park-server': 'server-secret-1', 'gw-b': 'gateway-secret-1', sentinel: 'sentinel-secret-1' };
+
+/** An MQTT 3.1.1 packet: type byte, remaining length (variable-length integer), body. */
+function packet(type: number, body: Buffer): Buffer {
+  const len: number[] = [];
+  let n = body.length;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    len.push(b);
+  } while (n > 0);
+  return Buffer.concat([Buffer.from([type, ...len]), body]);
+}
+const mqttString = (s: string): Buffer => {
+  const b = Buffer.from(s, 'utf8');
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+};
+
+/**
+ * Sends CONNECT without credentials and, without waiting for the answer, a
+ * QoS 0 PUBLISH: what a careless or hostile client would do. Resolves with
+ * the CONNACK return code and once the broker has closed the connection.
+ */
+function connectAnonymouslyAndPublish(port: number, ca: Buffer, topic: string, payload: string): Promise<{ returnCode: number | undefined }> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' });
+    let received = Buffer.alloc(0);
+    socket.on('secureConnect', () => {
+      const connectBody = Buffer.concat([mqttString('MQTT'), Buffer.from([4, 0x02, 0, 30]), mqttString(`intruder-${process.pid}`)]);
+      socket.write(Buffer.concat([packet(0x10, connectBody), packet(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload, 'utf8')]))]));
+    });
+    socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    socket.on('error', (err) => (received.length > 0 ? undefined : reject(err)));
+    socket.on('close', () => resolve({ returnCode: received[0] === 0x20 ? received[3] : undefined }));
+  });
+}
+
+describe('MQTT over TLS with users: Mosquitto, the server and a gateway', () => {
+  const dir = tempDir('mqtt-tls');
+  let certs: TestCertificates;
+  let broker: TestMosquitto;
+  let influxd: TestInfluxd;
+  let park: TestParkServer;
+  let sims: RunningSimulators;
+  let gateway: RunningGateway;
+  const db = (): string => influxd.databaseUrl('park');
+
+  beforeAll(async () => {
+    certs = makeTestCertificates(dir.path);
+    broker = await startTestMosquitto({ users: USERS, tls: certs });
+    influxd = await startTestInfluxd();
+    park = await startParkServer({ broker, influxd, mqtt: { username: 'park-server', password: USERS['park-server'], tls: { caFile: certs.caFile } } });
+    const model = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+    sims = await startSimulators({ park: model, seed: 3, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false });
+    const siteB = structuredClone(model);
+    for (const site of siteB.sites) {
+      site.devices = site.devices.filter((d) => d.protocol === 'modbus-tcp');
+      for (const d of site.devices) if (d.protocol === 'modbus-tcp') d.port = sims.modbusPort;
+    }
+    const gwDir = path.join(dir.path, 'gw-b');
+    mkdirSync(gwDir);
+    const config = gatewayConfigFromObject(
+      { gateway: 'gw-b', site: 'b', dataDir: gwDir, mqtt: { url: broker.url, username: 'gw-b', password: USERS['gw-b'], tls: { ca: certs.caFile }, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
+      'gw-b.yaml',
+      gwDir,
+      siteB,
+    );
+    gateway = await startGateway(config, createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'));
+  }, 90_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await sims?.stop();
+    await park?.stop();
+    await influxd?.stop();
+    await broker?.stop();
+    dir.remove();
+  }, 30_000);
+
+  it('the server and gateway gw-b connect over mqtts:// with their users, and the gateway readings reach InfluxDB', async () => {
+    expect(broker.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const health = (await (await fetch(`${park.url}/api/health`)).json()) as { components: Record<string, { status: string; detail: string }> };
+    expect(health.components['mqtt']).toMatchObject({ status: 'ok', detail: broker.url });
+    const since = Date.now() - 60_000;
+    await until('gw-b readings stored', async () => (await countStored(db(), 'b.', since, Date.now() + 60_000)) > 0, 30_000, 250);
+    expect(park.server.ingest.counters.messages).toBeGreaterThan(0);
+    expect(gateway.counters()['readingsPublished']).toBeGreaterThan(0);
+  });
+
+  it('a client without credentials is refused, and what it publishes never reaches the server', async () => {
+    const before = { ...park.server.ingest.counters, rejected: { ...park.server.ingest.counters.rejected } };
+    const ts = Date.now() - 5000;
+    const intruder = encodeDataMessage({ gateway: 'gw-b', seq: 1, readings: [{ id: 'b.intruder.t1', ts, v: 99, q: 'good' }] });
+    const { returnCode } = await connectAnonymouslyAndPublish(broker.port, certs.ca, dataTopic('park/v1', 'gw-b'), intruder);
+    // 5: not authorised (MQTT 3.1.1 CONNACK).
+    expect(returnCode).toBe(5);
+    await expect(mqtt.connectAsync(broker.url, { ca: certs.ca, reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow(/Not authorized/i);
+
+    // A sentinel from an authorised client, sent after the intruder was shut out: once it is stored, the intruder's message would have been too.
+    const sentinel = await mqtt.connectAsync(broker.url, { ca: certs.ca, username: 'sentinel', password: USERS.sentinel, reconnectPeriod: 0 });
+    await sentinel.publishAsync(dataTopic('park/v1', 'gw-sentinel'), encodeDataMessage({ gateway: 'gw-sentinel', seq: 1, readings: [{ id: 'b.sentinel.t1', ts, v: 1, q: 'good' }] }), { qos: 1 });
+    await sentinel.endAsync();
+    await until('sentinel stored', async () => (await countStored(db(), 'b.sentinel.', ts, ts)) === 1, 20_000, 100);
+    expect(await countStored(db(), 'b.intruder.', ts - 1000, ts + 1000)).toBe(0);
+    // Nothing of the intruder's was even counted as a reject.
+    expect(park.server.ingest.counters.rejected).toEqual(before.rejected);
+  });
+
+  it('a wrong password is refused, and a client that does not trust the park CA fails the TLS handshake', async () => {
+    await expect(mqtt.connectAsync(broker.url, { ca: certs.ca, username: 'gw-b', password: 'not-the-password', reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow(/Not authorized/i);
+    await expect(mqtt.connectAsync(broker.url, { ca: certs.ca, username: 'nobody', password: USERS['gw-b'], reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow(/Not authorized/i);
+    await expect(mqtt.connectAsync(broker.url, { username: 'gw-b', password: USERS['gw-b'], reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow(/self[- ]signed certificate|unable to (verify|get local issuer)/i);
+    // The right password over plain MQTT to the TLS listener gets nowhere either.
+    await expect(mqtt.connectAsync(broker.url.replace('mqtts:', 'mqtt:'), { username: 'gw-b', password: USERS['gw-b'], reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow();
+  });
+});

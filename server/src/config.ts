@@ -8,6 +8,7 @@ import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
 import { loadHazardRegister, type HazardRegister } from './hazards/register.js';
 import { loadObligations, type ObligationsData } from './hazards/obligations.js';
 import { loadEmergency, type EmergencyData } from './emergency/emergency.js';
+import { chainConfigSchema } from './alarm-service/escalation-chain.js';
 
 /**
  * The server's configuration file (`npm run server -- --config FILE`).
@@ -155,6 +156,11 @@ export const serverConfigSchema = z.strictObject({
               headers: z.record(z.string(), z.string()).default({}),
             })
             .optional(),
+          /**
+           * Escalation chain per installation (operator → shift leader → commander), see
+           * docs/emergency.md. Unset: the single commander step after `afterSeconds`.
+           */
+          chain: chainConfigSchema.optional(),
         })
         .prefault({}),
     })
@@ -244,6 +250,12 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     ? loadHazardRegister(label(path.resolve(dir, value.hazards.register)), parkModel, label(path.resolve(dir, value.hazards.catalogue)))
     : undefined;
   const hazardObligations = value.hazards.obligations ? loadObligations(label(path.resolve(dir, value.hazards.obligations))) : undefined;
+  const chain = value.alarms.escalation.chain;
+  if (chain) {
+    const known = new Set(parkModel.sites.flatMap((s) => s.hazardSources.map((h) => h.id)));
+    const unknown = Object.keys(chain.installations).filter((hs) => !known.has(hs));
+    if (unknown.length > 0) throw new ConfigError(unknown.map((hs) => ({ file, path: `alarms.escalation.chain.installations.${hs}`, reason: `unknown hazard source "${hs}" (the park model has ${[...known].join(', ')})` })));
+  }
   const tls = rest.mqtt.tls;
   if (tls) {
     for (const key of ['caFile', 'certFile', 'keyFile'] as const) {

@@ -37,6 +37,8 @@ import { rulesFromPark } from './alarms/rules.js';
 import { AlarmJournal } from './alarm-service/alarm-journal.js';
 import { AlarmService } from './alarm-service/alarm-service.js';
 import { EscalationNotifier } from './alarm-service/escalation-notifier.js';
+import { ChainPolicies, EscalationChain } from './alarm-service/escalation-chain.js';
+import { EscalationChainJournal } from './alarm-service/escalation-chain-journal.js';
 import { registerAlarmRoutes } from './http/alarm-routes.js';
 import { registerHazardRoutes } from './hazards/hazard-routes.js';
 import { summarizeUnit } from './hazards/register.js';
@@ -145,9 +147,31 @@ async function start(
   const hazardSourceOf = new Map(engine.rules().map((r) => [r.id, r.hazardSource ?? undefined]));
   const journal = new AlarmJournal(store, log.child({ part: 'alarm-journal' }), (id) => areaOf.get(id) ?? '');
   const webhook = config.alarms.escalation.webhook;
-  const notifier = webhook
-    ? new EscalationNotifier(webhook, { id: config.parkModel.park.id, name: config.parkModel.park.name }, (a) => journal.recordEscalationAttempt(a), log.child({ part: 'escalation' }))
-    : undefined;
+  const parkLabel = { id: config.parkModel.park.id, name: config.parkModel.park.name };
+  // With an escalation chain, the chain pages and pushes each step; without one, the engine's single step does.
+  const chainConfig = config.alarms.escalation.chain;
+  const notifier = webhook && !chainConfig ? new EscalationNotifier(webhook, parkLabel, (a) => journal.recordEscalationAttempt(a), log.child({ part: 'escalation' })) : undefined;
+  let chain: EscalationChain | undefined;
+  let stopChain: (() => Promise<void>) | undefined;
+  if (chainConfig) {
+    const chainJournal = new EscalationChainJournal(store, log.child({ part: 'escalation-chain' }));
+    const pager = webhook ? new EscalationNotifier(webhook, parkLabel, (a) => chainJournal.attempt(a), log.child({ part: 'escalation-chain' })) : undefined;
+    chain = new EscalationChain({
+      policies: new ChainPolicies(chainConfig, config.alarms.escalation.afterSeconds),
+      hazardSourceOf: (alarmId) => hazardSourceOf.get(alarmId),
+      push: (e) => hub?.escalationStep(e),
+      notify: pager ? (e) => pager.notifyStep(e) : undefined,
+      journal: (r) => chainJournal.record(r),
+      log: log.child({ part: 'escalation-chain' }),
+    });
+    const c = chain;
+    stopChain = async () => {
+      c.stopTimer();
+      pager?.stop();
+      await chainJournal.drain();
+      chainJournal.close();
+    };
+  }
   const majorLevels = new Map((config.hazardRegister?.units ?? []).map((u) => [u.id, summarizeUnit(u).level]));
   const risk = new RiskMonitor({
     rules: engine.rules(),
@@ -221,6 +245,11 @@ async function start(
   });
   await alarms.start();
   stack.push({ name: 'alarms', stop: () => alarms.stop() });
+  if (chain && stopChain) {
+    chain.start();
+    // Stopped before the alarms, so no step fires while they shut down.
+    stack.push({ name: 'escalation-chain', stop: stopChain });
+  }
   if (emergency) {
     await emergency.start(Date.now() - config.influx.retention.eventDays * 86_400_000);
     stack.push({
@@ -289,10 +318,14 @@ async function start(
     alarm: (e) => {
       h.alarm(e);
       emergency?.onAlarm(e);
+      chain?.onAlarm(e);
     },
-    escalation: (e) => h.escalation(e),
+    escalation: (e) => {
+      if (!chain) h.escalation(e);
+    },
     flood: (e) => h.flood(e),
   });
+  emergency?.onIncidentChange((e) => h.incident(e));
   stack.push({
     name: 'http',
     stop: async () => {

@@ -35,6 +35,14 @@ export interface CatalogueTag extends MetaTag {
 export interface GatewayStatusEvent extends StatusMessage {
   /** When the server received the status message (server clock). */
   receivedAt: number;
+  /** When the server first received the current `state` in a row (server clock): online or offline since. */
+  stateSince?: number;
+  /**
+   * The devices and counters of the latest earlier status that carried any,
+   * when this one carries none (a last will): what the gateway reported
+   * before it was lost.
+   */
+  lastKnown?: { receivedAt: number; devices: StatusMessage['devices']; counters?: Record<string, number> };
 }
 
 /** A reading as the server holds it: with when it arrived, so a display can tell fresh from stale. */
@@ -102,6 +110,56 @@ export interface ServerToClientEvents {
   flood: (event: AlarmFloodEvent) => void;
   risk: (event: RiskWarningEvent) => void;
   gateway: (status: GatewayStatusEvent) => void;
+}
+
+/**
+ * Emergency-command events, kept apart from ServerToClientEvents so code
+ * that implements that map keeps compiling. A commander display types its
+ * socket with `ParkServerToClientEvents`.
+ */
+export interface EmergencyServerToClientEvents {
+  /** One step of an installation's escalation chain, to the room of the step's duty (`duty:<duty>`). */
+  'escalation:step': (event: EscalationStepEvent) => void;
+  /** An incident opened, a step ticked or un-ticked, a note added, or closed: to commanders. */
+  incident: (event: IncidentChangeEvent) => void;
+}
+
+/** Everything the server sends. */
+export type ParkServerToClientEvents = ServerToClientEvents & EmergencyServerToClientEvents;
+
+/** Who an escalation step goes to. A shift leader is a post: a display joins it with `auth: { duty: ['shift-leader'] }`. */
+export type EscalationDuty = 'operator' | 'shift-leader' | 'commander';
+
+/** A step of the escalation chain: the alarm is still unacknowledged `unackedForMs` after it was annunciated. */
+export interface EscalationStepEvent extends AlarmEscalationEvent {
+  /** The alarm's installation, when it has one. */
+  hazardSource?: string;
+  /** 1-based step number and the chain's length. */
+  step: number;
+  steps: number;
+  duty: EscalationDuty;
+  /** `ts` of the transition into `unack` that started the chain's clock. */
+  annunciatedAt: number;
+}
+
+/** A change of an incident record, for the commander view (the full record: GET /api/incidents/{id}). */
+export interface IncidentChangeEvent {
+  type: 'opened' | 'step' | 'note' | 'closed';
+  incidentId: string;
+  state: 'open' | 'closed';
+  cardId: string;
+  cardVersion: number;
+  hazardSource: string;
+  /** Server time of the change (the timeline entry's `ts`). */
+  ts: number;
+  user?: string;
+  text: string;
+  /** With `step`: the step and whether it is now done. */
+  seq?: number;
+  done?: boolean;
+  /** Steps done so far and in all. */
+  stepsDone: number;
+  stepCount: number;
 }
 
 export interface ClientToServerEvents {

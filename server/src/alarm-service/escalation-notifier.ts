@@ -1,4 +1,4 @@
-import type { AlarmEscalationEvent } from '@park/protocol';
+import type { AlarmEscalationEvent, EscalationStepEvent } from '@park/protocol';
 import type { Logger } from '../log.js';
 
 /**
@@ -6,6 +6,12 @@ import type { Logger } from '../log.js';
  * gateway, a paging system): POST of JSON, retried with back-off until it
  * answers 2xx or the attempts run out. Every attempt is handed to `journal`
  * so the record shows who was paged, when, and whether it got through.
+ *
+ * `notify` sends the single-step escalation (`type: "alarm-escalation"`);
+ * `notifyStep` a step of an installation's escalation chain
+ * (`type: "alarm-escalation-step"`, with `step`, `steps` and `duty`, so the
+ * paging system can reach the right post). Attempts of a step carry `step`
+ * and `duty`.
  */
 export interface WebhookSettings {
   url: string;
@@ -22,6 +28,9 @@ export interface EscalationAttempt {
   ok: boolean;
   status: number;
   error: string;
+  /** A chain step's number and duty; absent for the single-step escalation. */
+  step?: number;
+  duty?: string;
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -39,10 +48,14 @@ export class EscalationNotifier {
   ) {}
 
   notify(event: AlarmEscalationEvent): void {
-    void this.attempt(event, 1);
+    void this.attempt({ alarmId: event.alarm.id, body: { type: 'alarm-escalation', park: this.park, ...event }, extra: {} }, 1);
   }
 
-  private async attempt(event: AlarmEscalationEvent, n: number): Promise<void> {
+  notifyStep(event: EscalationStepEvent): void {
+    void this.attempt({ alarmId: event.alarm.id, body: { type: 'alarm-escalation-step', park: this.park, ...event }, extra: { step: event.step, duty: event.duty } }, 1);
+  }
+
+  private async attempt(page: { alarmId: string; body: Record<string, unknown>; extra: { step?: number; duty?: string } }, n: number): Promise<void> {
     if (this.stopped) return;
     let status = 0;
     let error = '';
@@ -50,7 +63,7 @@ export class EscalationNotifier {
       const res = await fetch(this.webhook.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...this.webhook.headers },
-        body: JSON.stringify({ type: 'alarm-escalation', park: this.park, ...event }),
+        body: JSON.stringify(page.body),
         signal: AbortSignal.timeout(this.webhook.timeoutMs),
       });
       status = res.status;
@@ -60,17 +73,17 @@ export class EscalationNotifier {
       error = (err as Error).message;
     }
     const ok = error === '';
-    this.journal({ alarmId: event.alarm.id, ts: Date.now(), attempt: n, ok, status, error });
+    this.journal({ alarmId: page.alarmId, ts: Date.now(), attempt: n, ok, status, error, ...page.extra });
     if (ok) return;
     if (n > this.webhook.retries) {
-      this.log.error({ alarm: event.alarm.id, attempts: n, err: error }, 'escalation webhook failed: commanders may not have been paged');
+      this.log.error({ alarm: page.alarmId, ...page.extra, attempts: n, err: error }, 'escalation webhook failed: the post may not have been paged');
       return;
     }
-    this.log.warn({ alarm: event.alarm.id, attempt: n, err: error }, 'escalation webhook failed; retrying');
+    this.log.warn({ alarm: page.alarmId, ...page.extra, attempt: n, err: error }, 'escalation webhook failed; retrying');
     const wait = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (n - 1));
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(event, n + 1);
+      void this.attempt(page, n + 1);
     }, wait);
     this.timers.add(timer);
   }

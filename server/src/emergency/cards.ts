@@ -26,6 +26,8 @@ export const ZONE_KINDS = ['toxic', 'flammable', 'fire'] as const;
 const TAG_PATTERN = /^[a-z0-9_*][a-z0-9_.*-]{0,127}$/;
 const distance = z.number().finite().positive().max(100_000);
 const text = localizedTextSchema;
+/** mg/m³ */
+const concentration = z.number().finite().positive().max(1_000_000);
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
 const cardShape = {
@@ -63,6 +65,23 @@ const cardShape = {
     firstAid: text,
     fireFighting: text,
     spill: text,
+    /**
+     * Concentrations the plume's contours are drawn at, mg/m³ (e.g. ERPG-1
+     * and ERPG-2). Level 1: discomfort; level 2: serious or irreversible
+     * effects or impaired escape. Absent: no plume for this card.
+     */
+    exposureLevels: z
+      .strictObject({
+        /** What the two levels are, e.g. "ERPG-1 / ERPG-2 (AIHA)". */
+        basis: z.string().min(1).max(200),
+        level1MgM3: concentration,
+        level2MgM3: concentration,
+        /** False while the figures are not checked against the source. */
+        verified: z.boolean(),
+        source: z.string().min(1).max(500),
+      })
+      .refine((e) => e.level1MgM3 < e.level2MgM3, { message: 'level1MgM3 must be below level2MgM3 (level 2 is the more severe)', path: ['level2MgM3'] })
+      .optional(),
   }),
   zone: z.strictObject({
     kind: z.enum(ZONE_KINDS),
@@ -77,6 +96,33 @@ const cardShape = {
       })
       .optional(),
   }),
+  /** Where and how fast the substance gets out, for the plume (docs/emergency.md "Release rate"). */
+  release: z
+    .strictObject({
+      /** Height of the release above ground, m. */
+      heightM: z.number().finite().min(0).max(300).default(1),
+      /** False while the vessel figures are not checked against the design data. */
+      verified: z.boolean(),
+      source: z.string().min(1).max(500),
+      /** Vessels whose falling level estimates the release rate. */
+      vessels: z
+        .array(
+          z.strictObject({
+            id: idSchema,
+            /** Analog level tag of the vessel. */
+            levelTag: tagIdSchema,
+            /** `percent`: the tag reads 0–100 % of levelSpanM; `m`: the tag reads metres. */
+            levelUnit: z.enum(['percent', 'm']),
+            levelSpanM: z.number().finite().positive().max(100).optional(),
+            /** Liquid surface area, m², taken as constant. */
+            areaM2: z.number().finite().positive().max(100_000),
+            /** Liquid density, kg/m³. */
+            densityKgM3: z.number().finite().positive().max(25_000),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
   valves: z
     .array(
       z.strictObject({
@@ -123,12 +169,13 @@ export interface CardContext {
 interface TagInfo {
   kind: 'analog' | 'discrete';
   hazardSource: string | undefined;
+  unit: string | undefined;
 }
 
 /** The park model's tags by id, with the hazard source each belongs to. */
 export function tagIndex(park: ParkConfig): Map<string, TagInfo> {
   const out = new Map<string, TagInfo>();
-  for (const s of park.sites) for (const d of s.devices) for (const t of d.tags) out.set(t.id, { kind: t.kind, hazardSource: t.hazardSource });
+  for (const s of park.sites) for (const d of s.devices) for (const t of d.tags) out.set(t.id, { kind: t.kind, hazardSource: t.hazardSource, unit: t.unit });
   return out;
 }
 
@@ -177,6 +224,16 @@ export function cardSchema(ctx: CardContext) {
         if (!t) issue(['valves', i, key], `unknown tag "${id}" (not in the park model)`, id);
         else if (t.kind !== 'discrete') issue(['valves', i, key], `tag "${id}" is analog; a valve position needs a discrete tag`, id);
       }
+    });
+    const vesselIds = new Set<string>();
+    c.release?.vessels.forEach((v, i) => {
+      if (vesselIds.has(v.id)) issue(['release', 'vessels', i, 'id'], `duplicate vessel id "${v.id}"`, v.id);
+      vesselIds.add(v.id);
+      const t = tags.get(v.levelTag);
+      if (!t) issue(['release', 'vessels', i, 'levelTag'], `unknown tag "${v.levelTag}" (not in the park model)`, v.levelTag);
+      else if (t.kind !== 'analog') issue(['release', 'vessels', i, 'levelTag'], `tag "${v.levelTag}" is discrete; a level needs an analog tag`, v.levelTag);
+      else if (t.unit !== undefined && t.unit !== '' && (v.levelUnit === 'percent') !== (t.unit === '%')) issue(['release', 'vessels', i, 'levelUnit'], `tag "${v.levelTag}" reads "${t.unit}", levelUnit says ${v.levelUnit}`, v.levelUnit);
+      if (v.levelUnit === 'percent' && v.levelSpanM === undefined) issue(['release', 'vessels', i, 'levelSpanM'], 'required with levelUnit percent: the height 0–100 % spans, m', undefined);
     });
     c.steps.forEach((s, i) => {
       if (s.seq !== i + 1) issue(['steps', i, 'seq'], `steps must be numbered 1, 2, 3 … in order: expected ${i + 1}, got ${s.seq}`, s.seq);

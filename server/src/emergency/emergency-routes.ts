@@ -9,6 +9,10 @@ import { computeHazardZone, dayOrNight, DAY_NIGHT, SPILL_SIZES, type DayNight, t
 import { TEXT_MAX, type Incident, type IncidentResult } from './incidents.js';
 import type { Emergency } from './emergency.js';
 import type { MapPoint } from './park-map.js';
+import { registerParkMapRoute } from './park-map-route.js';
+import { STABILITY_CLASSES, type StabilityClass } from './plume.js';
+import { computePlume, mergeInside } from './plume-zone.js';
+import { mergeRecord, recordCsv, recordHtml, type RecordRow } from './incident-export.js';
 
 /**
  * REST for emergency command (docs/emergency.md):
@@ -17,11 +21,15 @@ import type { MapPoint } from './park-map.js';
  *   GET  /api/cards/match?alarm={alarmId}    view       the cards an alarm opens, best first
  *   GET  /api/cards/{id}[?version=N]         view       the card, its valves' live positions, its versions, its assembly point
  *   PUT  /api/cards/{id}                     configure  a new version of the card (version = current + 1), audited
- *   GET  /api/hazard-zone?hazardSource=…&spill=small|large[&period=day|night][&card=…]
- *                                            view       isolation circle and downwind protective action zone, live wind
+ *   GET  /api/hazard-zone?hazardSource=…&spill=small|large[&period=day|night][&card=…][&rate=g/s][&stability=A…F]
+ *                                            view       isolation circle, downwind protective action zone and plume contours, live wind
+ *   GET  /api/incidents/{id}/hazard-zone[?spill=…&period=…&rate=…&stability=…]
+ *                                            view       the same for the incident's installation and card version
  *   POST /api/incidents                      ack        {cardId?, alarmId?, note?}
  *   GET  /api/incidents[?state=open|closed]  view       newest first
  *   GET  /api/incidents/{id}                 view       with its card (the version it was opened with) and valve positions
+ *   GET  /api/incidents/{id}/record.csv      view       the incident record (timeline, escalations, risk colours), CSV
+ *   GET  /api/incidents/{id}/record.html     view       the same, printable HTML
  *   POST /api/incidents/{id}/steps/{n}       ack        {done?: true|false, comment?}
  *   POST /api/incidents/{id}/notes           ack        {text}
  *   POST /api/incidents/{id}/close           ack        {summary?}
@@ -29,6 +37,9 @@ import type { MapPoint } from './park-map.js';
  * Every refusal is `{error}` (400 with `problems: ["path: reason"]` for a
  * card); 404 unknown card or incident; 409 not possible in the current state.
  */
+
+/** The largest release rate the API takes, g/s (10 t/s: beyond any tank in the park). */
+export const MAX_RATE_GS = 10_000_000;
 
 /** A weather reading older than this (server receive time) is not used for the zone. */
 export const WIND_MAX_AGE_MS = 5 * 60_000;
@@ -68,12 +79,16 @@ export function cardSummary(c: EmergencyCard) {
   return { id: c.card.id, version: c.card.version, title: c.card.title, hazardSource: c.card.hazardSource, scenario: c.card.scenario, post: c.card.post, reviewDate: c.card.reviewDate, autoOpen: c.card.autoOpen };
 }
 
+type Answer = { status: number; body: Record<string, unknown> };
+const send = (reply: FastifyReply, a: Answer): FastifyReply => reply.code(a.status).send(a.body);
+
 export function registerEmergencyRoutes(app: FastifyInstance, deps: EmergencyRouteDeps): void {
   const { emergency } = deps;
   const now = deps.now ?? Date.now;
   const view = { preHandler: requirePermission(deps.auth, 'view') };
   const act = { preHandler: requirePermission(deps.auth, 'ack') };
   const configure = { preHandler: requirePermission(deps.auth, 'configure') };
+  registerParkMapRoute(app, { auth: deps.auth, map: emergency.data.map });
 
   const read = (id: string): { v: number; q: 'good' | 'uncertain' | 'bad'; ts: number } | undefined => {
     const v = deps.live.get(id);
@@ -115,25 +130,67 @@ export function registerEmergencyRoutes(app: FastifyInstance, deps: EmergencyRou
     const q = req.query as Record<string, unknown>;
     const hs = q['hazardSource'];
     if (typeof hs !== 'string' || hs === '') return reply.code(400).send({ error: 'hazardSource: required, e.g. hs01' });
-    const spill = q['spill'] ?? 'small';
-    if (!(SPILL_SIZES as readonly unknown[]).includes(spill)) return reply.code(400).send({ error: `spill: one of ${SPILL_SIZES.join(', ')}, got ${quote(spill)}` });
-    const periodIn = q['period'];
-    if (periodIn !== undefined && !(DAY_NIGHT as readonly unknown[]).includes(periodIn)) return reply.code(400).send({ error: `period: one of ${DAY_NIGHT.join(', ')}, got ${quote(periodIn)}` });
-    const map = emergency.data.map;
-    if (!map) return reply.code(409).send({ error: 'no park map loaded: the server has no coordinates' });
-    const release = map.installations.get(hs);
-    if (!release) return reply.code(404).send({ error: `hazardSource: ${quote(hs)} is not on the park map (placed: ${[...map.installations.keys()].join(', ')})` });
     const cardId = q['card'];
     const candidates = emergency.cards.list().filter((c) => c.card.hazardSource === hs);
     const card = typeof cardId === 'string' && cardId !== '' ? candidates.find((c) => c.card.id === cardId) : candidates[0];
-    if (!card) return reply.code(404).send({ error: typeof cardId === 'string' && cardId !== '' ? `card: no card ${quote(cardId)} for ${hs}` : `no card for ${hs}: the distances come from its card` });
+    return send(reply, zoneFor(q, hs, card, () => (typeof cardId === 'string' && cardId !== '' ? `card: no card ${quote(cardId)} for ${hs}` : `no card for ${hs}: the distances come from its card`)));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/incidents/:id/hazard-zone', view, async (req, reply) => {
+    const inc = emergency.incidents.get(req.params.id);
+    if (!inc) return reply.code(404).send({ error: `no incident ${quote(req.params.id)}` });
+    const card = emergency.cards.get(inc.cardId, inc.cardVersion) ?? emergency.cards.get(inc.cardId);
+    const r = zoneFor(req.query as Record<string, unknown>, inc.hazardSource, card, () => `card ${quote(inc.cardId)} of the incident is gone`);
+    return send(reply, r.status === 200 ? { status: 200, body: { ...r.body, incidentId: inc.id } } : r);
+  });
+
+  /** The hazard zone of `hs` with `card`'s distances and plume data, for the query's spill, period, rate and stability. */
+  function zoneFor(q: Record<string, unknown>, hs: string, card: EmergencyCard | undefined, noCard: () => string): Answer {
+    const fail = (status: 400 | 404 | 409, error: string): Answer => ({ status, body: { error } });
+    const spill = q['spill'] ?? 'small';
+    if (!(SPILL_SIZES as readonly unknown[]).includes(spill)) return fail(400, `spill: one of ${SPILL_SIZES.join(', ')}, got ${quote(spill)}`);
+    const periodIn = q['period'];
+    if (periodIn !== undefined && !(DAY_NIGHT as readonly unknown[]).includes(periodIn)) return fail(400, `period: one of ${DAY_NIGHT.join(', ')}, got ${quote(periodIn)}`);
+    let rateGs: number | undefined;
+    if (q['rate'] !== undefined) {
+      rateGs = Number(q['rate']);
+      if (typeof q['rate'] !== 'string' || q['rate'].trim() === '' || !Number.isFinite(rateGs) || rateGs <= 0 || rateGs > MAX_RATE_GS) return fail(400, `rate: a release rate in g/s above 0 and at most ${MAX_RATE_GS}, got ${quote(q['rate'])}`);
+    }
+    const stabilityIn = q['stability'];
+    if (stabilityIn !== undefined && !(STABILITY_CLASSES as readonly unknown[]).includes(stabilityIn)) return fail(400, `stability: one of ${STABILITY_CLASSES.join(', ')}, got ${quote(stabilityIn)}`);
+    const map = emergency.data.map;
+    if (!map) return fail(409, 'no park map loaded: the server has no coordinates');
+    const release = map.installations.get(hs);
+    if (!release) return fail(404, `hazardSource: ${quote(hs)} is not on the park map (placed: ${[...map.installations.keys()].join(', ')})`);
+    if (!card) return fail(404, noCard());
     const t = now();
     const period: DayNight = (periodIn as DayNight | undefined) ?? dayOrNight(t, emergency.data.park.park.timezone);
     const { wind, notes } = liveWind(t);
     const r = computeHazardZone({ release: { id: hs, x: release.x, y: release.y }, distances: card.zone, spill: spill as SpillSize, period, wind, points: map.points });
-    if (!r.ok) return reply.code(409).send({ error: r.reason });
-    return { ...r.zone, card: card.card.id, periodFrom: periodIn === undefined ? 'clock' : 'request', warnings: [...notes, ...r.zone.warnings] };
-  });
+    if (!r.ok) return fail(409, r.reason);
+    const p = computePlume({
+      release: { id: hs, x: release.x, y: release.y },
+      card,
+      wind: { speedMs: r.zone.wind.speedMs, fromDeg: r.zone.wind.fromDeg, stabilityIndex: wind.stabilityClass },
+      period,
+      request: { rateGs, stability: stabilityIn as StabilityClass | undefined },
+      levelSamples: (tagId) => emergency.levels.samples(tagId, t),
+      points: map.points,
+    });
+    return {
+      status: 200,
+      body: {
+        ...r.zone,
+        card: card.card.id,
+        cardVersion: card.card.version,
+        periodFrom: periodIn === undefined ? 'clock' : 'request',
+        inside: p.plume ? mergeInside(r.zone.inside, p.targets) : r.zone.inside,
+        plume: p.plume,
+        ...(p.plume ? {} : { plumeNotDrawn: p.reason }),
+        warnings: [...notes, ...r.zone.warnings, ...p.warnings],
+      },
+    };
+  }
 
   /** The weather station's wind, each value only when good and fresh. */
   function liveWind(t: number): { wind: WindInput; notes: string[] } {
@@ -170,6 +227,41 @@ export function registerEmergencyRoutes(app: FastifyInstance, deps: EmergencyRou
     if (!inc) return reply.code(404).send({ error: `no incident ${quote(req.params.id)}` });
     const card = emergency.cards.get(inc.cardId, inc.cardVersion) ?? emergency.cards.get(inc.cardId);
     return { ...inc, card: card ?? null, valves: card ? valves(card) : [] };
+  });
+
+  /** The incident record with the journals' escalations and risk colours; a journal that cannot be read is named in `warnings`. */
+  async function record(id: string): Promise<{ inc: Incident; card: EmergencyCard | undefined; rows: RecordRow[]; warnings: string[] } | undefined> {
+    const inc = emergency.incidents.get(id);
+    if (!inc) return undefined;
+    const card = emergency.cards.get(inc.cardId, inc.cardVersion) ?? emergency.cards.get(inc.cardId);
+    const warnings: string[] = [];
+    let history: RecordRow[] = [];
+    if (!emergency.history) warnings.push('no journal store: escalations and risk colours are not in this record');
+    else {
+      try {
+        history = await emergency.history.rows({ hazardSource: inc.hazardSource, alarmId: inc.alarmId, fromMs: inc.openedAt, toMs: inc.closedAt ?? now(), hazardSourceOf: emergency.hazardSourceOf });
+      } catch (err) {
+        warnings.push(`escalations and risk colours could not be read: ${(err as Error).message}`);
+      }
+    }
+    return { inc, card, rows: mergeRecord(inc, history), warnings };
+  }
+
+  app.get<{ Params: { id: string } }>('/api/incidents/:id/record.csv', view, async (req, reply) => {
+    const r = await record(req.params.id);
+    if (!r) return reply.code(404).send({ error: `no incident ${quote(req.params.id)}` });
+    const tz = emergency.data.park.park.timezone;
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${r.inc.id}.csv"`)
+      .send(recordCsv(r.inc, r.rows, tz, r.warnings));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/incidents/:id/record.html', view, async (req, reply) => {
+    const r = await record(req.params.id);
+    if (!r) return reply.code(404).send({ error: `no incident ${quote(req.params.id)}` });
+    const html = recordHtml(r.inc, r.card, r.rows, { timeZone: emergency.data.park.park.timezone, park: emergency.data.park.park.name, generatedAt: now(), warnings: r.warnings });
+    return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(html);
   });
 
   app.post<{ Params: { id: string; n: string } }>('/api/incidents/:id/steps/:n', act, async (req, reply) => {

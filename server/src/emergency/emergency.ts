@@ -1,4 +1,4 @@
-import type { AlarmEvent, DataMessage } from '@park/protocol';
+import type { AlarmEvent, DataMessage, IncidentChangeEvent } from '@park/protocol';
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -9,6 +9,8 @@ import { CardBook } from './card-book.js';
 import { IncidentBook } from './incidents.js';
 import { InfluxEmergencyJournal, type EmergencyJournal } from './emergency-journal.js';
 import { loadParkMap, type ParkMap } from './park-map.js';
+import { LevelHistory } from './level-history.js';
+import { InfluxIncidentHistory, type IncidentHistory } from './incident-export.js';
 
 /**
  * Emergency command, server side (docs/emergency.md). Wiring, in order:
@@ -45,6 +47,8 @@ export interface EmergencyDeps {
   /** Where cards and incidents are journalled; give `journal` instead to keep them elsewhere (tests: MemoryEmergencyJournal). */
   store?: Pick<InfluxStore, 'writeEventPoints' | 'query'>;
   journal?: EmergencyJournal;
+  /** Escalations and risk colours for the incident record; default: read from `store` when given. */
+  history?: IncidentHistory;
   audit: Pick<AuditLog, 'record'>;
   log: Logger;
   live: Pick<LiveValues, 'get'>;
@@ -54,12 +58,18 @@ export interface Emergency {
   data: EmergencyData;
   cards: CardBook;
   incidents: IncidentBook;
+  /** Recent readings of the cards' vessel level tags, for the release rate. */
+  levels: LevelHistory;
+  /** Escalations and risk colours for the incident record; undefined without a store. */
+  history: IncidentHistory | undefined;
   /** The park model's hazard source of a tag. */
   hazardSourceOf(tagId: string): string | undefined;
   /** Restores card edits and incidents journalled since `sinceMs`; logs (does not throw) when the journal cannot be read. */
   start(sinceMs: number): Promise<void>;
   onAlarm(event: AlarmEvent): void;
   onData(msg: DataMessage): void;
+  /** Incident opened, step ticked, note added, closed: for the Socket.IO push to commanders. Returns the unsubscribe. */
+  onIncidentChange(listener: (e: IncidentChangeEvent) => void): () => void;
   drain(timeoutMs?: number): Promise<boolean>;
   close(): void;
 }
@@ -77,10 +87,14 @@ export function createEmergency(d: EmergencyDeps): Emergency {
     return v ? { v: v.v, q: v.q, ts: v.ts } : undefined;
   };
   const incidents = new IncidentBook({ cards, journal, audit: d.audit, log, hazardSourceOf, read });
+  const levels = new LevelHistory();
+  const levelTags = (): Set<string> => new Set(cards.list().flatMap((c) => (c.release?.vessels ?? []).map((v) => v.levelTag)));
   return {
     data: d.data,
     cards,
     incidents,
+    levels,
+    history: d.history ?? (d.store ? new InfluxIncidentHistory(d.store) : undefined),
     hazardSourceOf,
     async start(sinceMs) {
       try {
@@ -93,7 +107,11 @@ export function createEmergency(d: EmergencyDeps): Emergency {
       }
     },
     onAlarm: (event) => incidents.onAlarm(event),
-    onData: (msg) => incidents.onValues(msg.readings.map((r) => r.id)),
+    onData: (msg) => {
+      incidents.onValues(msg.readings.map((r) => r.id));
+      levels.apply(msg.readings, levelTags());
+    },
+    onIncidentChange: (listener) => incidents.onChange(listener),
     drain: (timeoutMs) => journal.drain(timeoutMs),
     close: () => journal.close(),
   };

@@ -20,7 +20,9 @@
  *
  * Limits (written beside the zone for the commander): the distances are
  * table values for the first 30 minutes and may grow with time; no terrain,
- * buildings, dense-gas slumping or plume model; one wind for the whole zone.
+ * buildings or dense-gas slumping; one wind for the whole zone. The
+ * Gaussian plume (plume.ts, plume-zone.ts) is drawn beside these zones with
+ * its own inputs and limits.
  */
 
 export type SpillSize = 'small' | 'large';
@@ -41,7 +43,7 @@ export const DAY_START_HOUR = 6;
 export const DAY_END_HOUR = 18;
 
 export const ZONE_LIMITS =
-  'Guidance only: ERG table distances for the first 30 minutes of a release; they may grow with time. Flat ground, one wind, no buildings, no dense-gas or plume model.';
+  'Guidance only: ERG table distances for the first 30 minutes of a release; they may grow with time. Flat ground, one wind, no buildings, no dense-gas model; the plume, when drawn, has its own limits.';
 
 /** Distances of one substance and scenario, as on its disposal card. */
 export interface ZoneDistances {
@@ -91,8 +93,12 @@ export interface InsidePoint {
   distanceM: number;
   /** Bearing from the release point, degrees clockwise from north. */
   bearingDeg: number;
-  /** The innermost zone the point is in. */
-  zone: 'isolation' | 'protective-action';
+  /** The innermost zone the point is in; `plume` when it is only inside the plume's level-1 contour. */
+  zone: 'isolation' | 'protective-action' | 'plume';
+  /** Inside the plume's level-2 (2) or only level-1 (1) contour. */
+  plumeLevel?: 1 | 2;
+  /** Modelled ground-level concentration at the point, mg/m³ (only inside a plume contour). */
+  concentrationMgM3?: number;
 }
 
 export interface HazardZone {

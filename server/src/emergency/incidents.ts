@@ -1,4 +1,4 @@
-import type { AlarmEvent, Quality } from '@park/protocol';
+import type { AlarmEvent, IncidentChangeEvent, Quality } from '@park/protocol';
 import type { Logger } from '../log.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Identity } from '../http/auth-routes.js';
@@ -88,8 +88,42 @@ export class IncidentBook {
   private readonly clock = new StrictClock();
   /** Last known position of each valve of each open incident: `${incidentId}\u0000${valveId}`. */
   private readonly valvePositions = new Map<string, ValvePosition>();
+  private readonly listeners = new Set<(e: IncidentChangeEvent) => void>();
 
   constructor(private readonly o: IncidentBookOptions) {}
+
+  /** Calls `listener` when an incident is opened, a step ticked or un-ticked, a note added, or it is closed; returns the unsubscribe. */
+  onChange(listener: (e: IncidentChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private announce(inc: Incident, type: IncidentChangeEvent['type']): void {
+    if (this.listeners.size === 0) return;
+    const entry = [...inc.timeline].reverse().find((e) => e.type === type);
+    const event: IncidentChangeEvent = {
+      type,
+      incidentId: inc.id,
+      state: inc.state,
+      cardId: inc.cardId,
+      cardVersion: inc.cardVersion,
+      hazardSource: inc.hazardSource,
+      ts: entry?.ts ?? Date.now(),
+      ...(entry?.user !== undefined ? { user: entry.user } : {}),
+      text: entry?.text ?? '',
+      ...(entry?.seq !== undefined ? { seq: entry.seq } : {}),
+      ...(entry?.done !== undefined ? { done: entry.done } : {}),
+      stepsDone: inc.steps.filter((st) => st.done).length,
+      stepCount: inc.steps.length,
+    };
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.o.log.warn({ incident: inc.id, err: (err as Error).message }, 'incident change listener failed');
+      }
+    }
+  }
 
   /** Rebuilds incidents recorded since `sinceMs` from the journal. Throws when the journal cannot be read. */
   async restore(sinceMs: number): Promise<{ incidents: number; open: number }> {
@@ -135,6 +169,7 @@ export class IncidentBook {
     const inc = this.create(card, who.user, req.alarmId, nowMs);
     if (req.note !== undefined && req.note !== '') this.addEntry(inc, { type: 'note', user: who.user, text: req.note }, nowMs);
     this.o.audit.record({ action: 'incident-open', user: who.user, target: inc.id, ok: true, detail: `card ${card.card.id} v${card.card.version}${req.alarmId ? ` from alarm ${req.alarmId}` : ''}${who.address ? ` from ${who.address}` : ''}` });
+    this.announce(inc, 'opened');
     return { ok: true, value: structuredClone(inc) };
   }
 
@@ -155,6 +190,7 @@ export class IncidentBook {
     const text = `${req.done ? '完成' : '撤销'} 步骤 ${seq}${action ? `：${action}` : ''}${req.comment ? ` — ${req.comment}` : ''}`;
     this.addEntry(inc, { type: 'step', user: who.user, seq, done: req.done, text }, nowMs);
     this.o.audit.record({ action: 'incident-step', user: who.user, target: `${id}#${seq}`, ok: true, detail: req.done ? 'done' : 'undone' });
+    this.announce(inc, 'step');
     return { ok: true, value: structuredClone(inc) };
   }
 
@@ -168,6 +204,7 @@ export class IncidentBook {
     if (inc.state !== 'open') return refuse(409, `incident ${id} is closed`);
     this.addEntry(inc, { type: 'note', user: who.user, text: note }, nowMs);
     this.o.audit.record({ action: 'incident-note', user: who.user, target: id, ok: true, detail: note.slice(0, 200) });
+    this.announce(inc, 'note');
     return { ok: true, value: structuredClone(inc) };
   }
 
@@ -187,6 +224,7 @@ export class IncidentBook {
     for (const key of [...this.valvePositions.keys()]) if (key.startsWith(`${id}\u0000`)) this.valvePositions.delete(key);
     const open = inc.steps.filter((s) => !s.done).map((s) => s.seq);
     this.o.audit.record({ action: 'incident-close', user: who.user, target: id, ok: true, detail: open.length > 0 ? `closed with steps ${open.join(', ')} not done` : 'all steps done' });
+    this.announce(inc, 'closed');
     return { ok: true, value: structuredClone(inc) };
   }
 
@@ -200,7 +238,8 @@ export class IncidentBook {
     for (const inc of this.incidents.values()) {
       if (inc.state !== 'open' || (inc.hazardSource !== hs && inc.alarmId !== e.id)) continue;
       const by = e.state === 'acked' && e.ackedBy ? ` (${e.ackedBy})` : '';
-      this.addEntry(inc, { type: 'alarm', alarmId: e.id, alarmTs: e.ts, state: e.state, text: `${e.message} → ${e.state}${by}` }, nowMs);
+      // An acknowledgement is a person's act: the entry names them.
+      this.addEntry(inc, { type: 'alarm', ...(by ? { user: e.ackedBy } : {}), alarmId: e.id, alarmTs: e.ts, state: e.state, text: `${e.message} → ${e.state}${by}` }, nowMs);
     }
     if (e.state !== 'unack' || e.ts !== e.raisedAt) return;
     const match = this.o.cards.match(e.id, this.o.hazardSourceOf).find((m) => m.reason !== 'hazard-source' && m.card.card.autoOpen);
@@ -210,6 +249,7 @@ export class IncidentBook {
     this.addEntry(inc, { type: 'alarm', alarmId: e.id, alarmTs: e.ts, state: e.state, text: `${e.message} → ${e.state}` }, nowMs);
     this.o.audit.record({ action: 'incident-open', user: SYSTEM_USER, target: inc.id, ok: true, detail: `card ${match.card.card.id} v${match.card.card.version} opened by alarm ${e.id}` });
     this.o.log.warn({ incident: inc.id, card: match.card.card.id, alarm: e.id }, 'incident opened by alarm');
+    this.announce(inc, 'opened');
   }
 
   /**

@@ -31,6 +31,25 @@ const pointSchema = z.strictObject({
   people: z.number().int().min(0).optional(),
 });
 
+const xy = z.tuple([coord, coord]);
+
+/**
+ * What the plan shows around the places: site fences, buildings, tanks and
+ * roads, drawn beneath the hazard zone so a commander sees the zone on the
+ * ground. Optional: a map without it still gives the zone.
+ */
+const planSchema = z.strictObject({
+  /** A site's fence line; `site` is a site of the park model. */
+  sites: z.array(z.strictObject({ site: idSchema, outline: z.array(xy).min(3).max(500) })).default([]),
+  buildings: z.array(z.strictObject({ id: idSchema, name: localizedTextSchema.optional(), outline: z.array(xy).min(3).max(500) })).default([]),
+  /** A tank as a circle of radius `r` metres; `equipment` as in the park model (e.g. t101), `hazardSource` its installation. */
+  tanks: z
+    .array(z.strictObject({ id: idSchema, x: coord, y: coord, r: z.number().positive().max(200), hazardSource: idSchema.optional(), name: localizedTextSchema.optional() }))
+    .default([]),
+  /** A road as a centre line and its width in metres (default 8). */
+  roads: z.array(z.strictObject({ id: idSchema, name: localizedTextSchema.optional(), path: z.array(xy).min(2).max(500), widthM: z.number().positive().max(100).default(8) })).default([]),
+});
+
 const weatherSchema = z.strictObject({
   x: coord,
   y: coord,
@@ -56,6 +75,7 @@ export function parkMapSchema(park: ParkConfig) {
       installations: z.array(installationSchema).default([]),
       points: z.array(pointSchema).default([]),
       weather: weatherSchema.optional(),
+      plan: planSchema.optional(),
     })
     .superRefine((m, ctx) => {
       if (m.map.park !== park.park.id) ctx.addIssue({ code: 'custom', path: ['map', 'park'], message: `this map is for park "${m.map.park}", the park model is "${park.park.id}"`, input: m.map.park });
@@ -69,6 +89,15 @@ export function parkMapSchema(park: ParkConfig) {
       m.points.forEach((p, i) => {
         if (seen.has(p.id) || hazardSources.has(p.id)) ctx.addIssue({ code: 'custom', path: ['points', i, 'id'], message: `duplicate point id "${p.id}"`, input: p.id });
         seen.add(p.id);
+      });
+      const siteIds = new Set(park.sites.map((s) => s.id));
+      m.plan?.sites.forEach((s, i) => {
+        if (!siteIds.has(s.site)) ctx.addIssue({ code: 'custom', path: ['plan', 'sites', i, 'site'], message: `unknown site "${s.site}" (the park model has ${[...siteIds].join(', ')})`, input: s.site });
+      });
+      m.plan?.tanks.forEach((tank, i) => {
+        if (tank.hazardSource !== undefined && !hazardSources.has(tank.hazardSource)) {
+          ctx.addIssue({ code: 'custom', path: ['plan', 'tanks', i, 'hazardSource'], message: `unknown hazard source "${tank.hazardSource}" (the park model has ${[...hazardSources].join(', ')})`, input: tank.hazardSource });
+        }
       });
       if (m.weather) {
         for (const key of ['windSpeedTag', 'windDirectionTag', 'stabilityClassTag'] as const) {
@@ -98,6 +127,22 @@ export interface ParkMap {
   /** Installations and registered points together: everything the zone lists when inside. */
   points: MapPoint[];
   weather?: ParkMapFile['weather'];
+  /** Site fences, buildings, tanks and roads; empty lists when the map has none. */
+  plan: SitePlan;
+}
+
+export type SitePlan = NonNullable<ParkMapFile['plan']>;
+
+/** `GET /api/park-map`: the whole plan, for drawing. Weather tags stay server-side; only the station's place is given. */
+export interface ParkMapAnswer {
+  origin: { lat: number; lon: number } | null;
+  points: MapPoint[];
+  weather: { x: number; y: number } | null;
+  plan: SitePlan;
+}
+
+export function parkMapAnswer(map: ParkMap): ParkMapAnswer {
+  return { origin: map.origin ?? null, points: map.points, weather: map.weather ? { x: map.weather.x, y: map.weather.y } : null, plan: map.plan };
 }
 
 export function loadParkMap(file: string, park: ParkConfig): ParkMap {
@@ -111,5 +156,5 @@ export function toParkMap(m: ParkMapFile, park: ParkConfig): ParkMap {
     installations.set(inst.hazardSource, { id: inst.hazardSource, kind: 'installation', x: inst.x, y: inst.y, name: inst.name ?? hsNames.get(inst.hazardSource) ?? { zh: inst.hazardSource, en: inst.hazardSource } });
   }
   const points: MapPoint[] = [...installations.values(), ...m.points.map((p) => ({ id: p.id, kind: p.kind, x: p.x, y: p.y, name: p.name, ...(p.people !== undefined ? { people: p.people } : {}) }))];
-  return { origin: m.map.origin, installations, points, weather: m.weather };
+  return { origin: m.map.origin, installations, points, weather: m.weather, plan: m.plan ?? { sites: [], buildings: [], tanks: [], roads: [] } };
 }

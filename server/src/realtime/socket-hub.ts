@@ -10,10 +10,14 @@ import {
   type AlarmFloodEvent,
   type AlarmShelveRequest,
   type ClientToServerEvents,
+  type EscalationDuty,
+  type EscalationStepEvent,
+  type IncidentChangeEvent,
   type GatewayStatusEvent,
   type LiveReading,
+  type ParkServerToClientEvents,
   type RiskWarningEvent,
-  type ServerToClientEvents,
+  type Role,
 } from '@park/protocol';
 import type { Logger } from '../log.js';
 import type { Catalogue } from '../catalogue.js';
@@ -21,6 +25,7 @@ import type { LiveValues } from '../live-values.js';
 import type { Gateways } from '../gateways.js';
 import { identify, type AuthContext, type Identity } from '../http/auth-routes.js';
 import { can } from '../auth/permissions.js';
+import { ESCALATION_DUTIES } from '../alarm-service/escalation-chain.js';
 
 export interface AlarmActions {
   active(): AlarmEvent[];
@@ -52,6 +57,27 @@ const ALL_ROOM = 'all';
 /** Commanders (and admins): where escalations go. */
 const COMMANDERS_ROOM = 'commanders';
 const siteRoom = (site: string): string => `site:${site}`;
+/** Escalation chain steps go to the room of their duty (docs/emergency.md "Escalation chain"). */
+const dutyRoom = (duty: EscalationDuty): string => `duty:${duty}`;
+
+/**
+ * The duties a display takes: operators the operator's, commanders and
+ * admins the commander's; a shift leader (a post, not a role) asks with
+ * `auth: { duty: ['shift-leader'] }`. Only roles that may acknowledge
+ * alarms can take a duty.
+ */
+function dutiesOf(auth: unknown, role: Role): EscalationDuty[] | { error: string } {
+  const asked = (auth ?? {}) as { duty?: unknown };
+  const out = new Set<EscalationDuty>();
+  if (role === 'operator') out.add('operator');
+  if (role === 'commander' || role === 'admin') out.add('commander');
+  if (asked.duty === undefined) return [...out];
+  const known = ESCALATION_DUTIES as readonly string[];
+  if (!Array.isArray(asked.duty) || asked.duty.length === 0 || !asked.duty.every((x) => typeof x === 'string' && known.includes(x))) return { error: `duty: expected a list of duties (${known.join(', ')})` };
+  if (!can(role, 'ack')) return { error: `duty: role "${role}" may not take an escalation duty` };
+  for (const x of asked.duty as EscalationDuty[]) out.add(x);
+  return [...out];
+}
 const hazardSourceRoom = (hs: string): string => `hs:${hs}`;
 
 /** Reads `auth.sites` / `auth.hazardSources`: lists of known ids, or an error naming the valid ones. */
@@ -72,6 +98,8 @@ function scopeOf(auth: unknown, park: { sites: { id: string; hazardSources: { id
 
 interface SocketData {
   identity: Identity;
+  /** The escalation duties whose steps this display receives. */
+  duties?: EscalationDuty[];
   /** What this display watches; undefined: all of the park. */
   scope?: Scope;
 }
@@ -89,7 +117,7 @@ interface Scope {
  * check the role on every request.
  */
 export class SocketHub {
-  readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  readonly io: Server<ClientToServerEvents, ParkServerToClientEvents, Record<string, never>, SocketData>;
   private readonly timer: NodeJS.Timeout;
 
   constructor(httpServer: HttpServer, private readonly d: SocketHubDeps) {
@@ -103,12 +131,16 @@ export class SocketHub {
       const scope = scopeOf(socket.handshake.auth, d.catalogue.park);
       if (scope && 'error' in scope) return next(new Error(scope.error));
       if (scope) socket.data.scope = scope;
+      const duties = dutiesOf(socket.handshake.auth, who.role);
+      if ('error' in duties) return next(new Error(duties.error));
+      socket.data.duties = duties;
       next();
     });
     this.io.on('connection', (socket) => {
       const scope = socket.data.scope;
       void socket.join(scope ? [...[...scope.sites].map(siteRoom), ...[...scope.hazardSources].map(hazardSourceRoom)] : [ALL_ROOM]);
       if (socket.data.identity.role === 'commander' || socket.data.identity.role === 'admin') void socket.join(COMMANDERS_ROOM);
+      if (socket.data.duties && socket.data.duties.length > 0) void socket.join(socket.data.duties.map(dutyRoom));
       const inScope = (site: string | undefined, hs: string | undefined): boolean => !scope || (site !== undefined && scope.sites.has(site)) || (hs !== undefined && scope.hazardSources.has(hs));
       const tags = d.catalogue.list().filter((t) => inScope(t.site, t.hazardSource));
       const tagIds = new Set(tags.map((t) => t.id));
@@ -178,6 +210,21 @@ export class SocketHub {
   /** To commanders only: operators already see the unacknowledged alarm itself. */
   escalation(event: AlarmEscalationEvent): void {
     this.io.to(COMMANDERS_ROOM).emit('escalation', event);
+  }
+
+  /**
+   * A step of an escalation chain, to its duty's room. The commander's step
+   * also goes out as the plain `escalation` to the commanders' room, so a
+   * display built for the single-step escalation shows it.
+   */
+  escalationStep(event: EscalationStepEvent): void {
+    this.io.to(dutyRoom(event.duty)).emit('escalation:step', event);
+    if (event.duty === 'commander') this.io.to(COMMANDERS_ROOM).emit('escalation', { alarm: event.alarm, ts: event.ts, unackedForMs: event.unackedForMs });
+  }
+
+  /** Incident changes go to commanders (and admins). */
+  incident(event: IncidentChangeEvent): void {
+    this.io.to(COMMANDERS_ROOM).emit('incident', event);
   }
 
   risk(event: RiskWarningEvent): void {

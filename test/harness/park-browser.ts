@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } fr
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { dataTopic, encodeDataMessage, type Reading } from '@park/protocol';
 import { launchChromium } from './chromium.js';
-import { REPO_ROOT, startParkServer, type TestParkServer } from './park-server.js';
+import { REPO_ROOT, startParkServer, type ParkServerOptions, type TestParkServer } from './park-server.js';
 
 // Helpers for browser tests against the real park server: a fake gateway
 // that publishes readings over MQTT, pages with their errors collected, the
@@ -119,7 +119,7 @@ export interface ParkInBrowser {
  * server, Chromium and fake gateways started in `beforeAll`, closed in
  * `afterAll` (also when a test fails), and no page error allowed in any test.
  */
-export function useParkInBrowser(options: { fullPageScreenshots?: boolean } = {}): ParkInBrowser {
+export function useParkInBrowser(options: { fullPageScreenshots?: boolean; server?: ParkServerOptions } = {}): ParkInBrowser {
   let park: TestParkServer | undefined;
   let browser: Browser | undefined;
   let gateways: FakeGateways | undefined;
@@ -132,7 +132,7 @@ export function useParkInBrowser(options: { fullPageScreenshots?: boolean } = {}
   beforeAll(async () => {
     if (!existsSync(WEB_INDEX)) throw new Error(`${WEB_INDEX} is missing: run \`npm run build -w web\` first`);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    park = await startParkServer();
+    park = await startParkServer(options.server);
     browser = await launchChromium();
     gateways = await connectFakeGateways(park.mqttUrl);
   });

@@ -8,12 +8,13 @@ import { CommandView } from '../features/command/components/command-view';
 import { HazardsPage } from '../features/hazards/components/hazards-page';
 import { IncidentPage } from '../features/incident/components/incident-page';
 import { HealthPanel } from '../features/health/components/health-panel';
+import { GatewaysPage } from '../features/gateways/components/gateways-page';
 import { JournalPage } from '../features/journal/components/journal-page';
 import { OverviewWall } from '../features/overview/components/overview-wall';
 import { installAudioUnlock } from '../shared/audio/alarm-sound';
 import { Panel } from '../shared/components/panel';
 import { useI18n } from '../shared/i18n/i18n-context';
-import { alarmStore, connectionStore, liveStore } from '../shared/live/live-instance';
+import { alarmStore, connectionStore, gatewayStore, liveStore } from '../shared/live/live-instance';
 import { startLiveConnection } from '../shared/live/socket-manager';
 import { AppLayout } from './layout/app-layout';
 import { AppNav } from './layout/app-nav';
@@ -78,12 +79,14 @@ function LiveSession({ user, role }: { user: string; role: Role }) {
       store: liveStore,
       alarms: alarmStore,
       connection: connectionStore,
+      gateways: gatewayStore,
       onAuthLost: () => void checkSession(true),
     });
     return () => {
       stop();
       liveStore.clear();
       alarmStore.clear();
+      gatewayStore.clear();
     };
   }, [user]);
   return <Workspace role={role} />;
@@ -142,6 +145,11 @@ function Workspace({ role }: { role: Role }) {
       {route === 'hazards' && (
         <Panel title={t('hazards.title')} testId="hazards-panel" className="workspace__page">
           <HazardsPage unitId={param} hrefOfUnit={(unit) => (unit === null ? hrefOf('hazards') : hrefOf('hazards', unit))} />
+        </Panel>
+      )}
+      {route === 'gateways' && (
+        <Panel title={t('gateways.title')} testId="gateways-panel" className="workspace__page">
+          <GatewaysPage />
         </Panel>
       )}
       {route === 'alarms' && (

@@ -271,3 +271,38 @@ export function stepComment(entry: TimelineEntry, actionZh: string | undefined):
   const rest = entry.text.slice(prefix.length);
   return rest.startsWith(' — ') ? rest.slice(3) : null;
 }
+
+/** `GET /api/park-map`: the whole site plan in local metres (x east, y north). */
+export interface SitePlan {
+  readonly sites: readonly { readonly site: string; readonly outline: Polygon }[];
+  readonly buildings: readonly { readonly id: string; readonly name?: Localized; readonly outline: Polygon }[];
+  readonly tanks: readonly { readonly id: string; readonly x: number; readonly y: number; readonly r: number; readonly hazardSource?: string; readonly name?: Localized }[];
+  readonly roads: readonly { readonly id: string; readonly name?: Localized; readonly path: Polygon; readonly widthM: number }[];
+}
+
+export interface ParkMapAnswer {
+  readonly points: readonly MapPoint[];
+  readonly weather: { readonly x: number; readonly y: number } | null;
+  readonly plan: SitePlan;
+}
+
+function isParkMap(b: unknown): b is ParkMapAnswer {
+  if (!isRecord(b) || !Array.isArray(b.points) || !isRecord(b.plan)) return false;
+  const plan = b.plan;
+  return (
+    b.points.every((p) => isRecord(p) && typeof p.id === 'string' && typeof p.x === 'number' && typeof p.y === 'number' && isRecord(p.name)) &&
+    Array.isArray(plan.sites) &&
+    plan.sites.every((s) => isRecord(s) && isPolygon(s.outline)) &&
+    Array.isArray(plan.buildings) &&
+    plan.buildings.every((x) => isRecord(x) && typeof x.id === 'string' && isPolygon(x.outline)) &&
+    Array.isArray(plan.tanks) &&
+    plan.tanks.every((x) => isRecord(x) && typeof x.id === 'string' && typeof x.x === 'number' && typeof x.y === 'number' && typeof x.r === 'number') &&
+    Array.isArray(plan.roads) &&
+    plan.roads.every((x) => isRecord(x) && typeof x.id === 'string' && isPolygon(x.path) && typeof x.widthM === 'number')
+  );
+}
+
+/** `GET /api/park-map`. Rejects with ApiError (404: the server has no map). */
+export function fetchParkMap(signal?: AbortSignal): Promise<ParkMapAnswer> {
+  return getChecked('/api/park-map', isParkMap, 'a park map', signal);
+}

@@ -1,9 +1,10 @@
 import { useCallback, useSyncExternalStore } from 'react';
-import type { AlarmEvent, AlarmPriority } from '@park/protocol';
+import type { AlarmEvent, AlarmPriority, GatewayStatusEvent } from '@park/protocol';
 import { playAlarmTone } from '../audio/alarm-sound';
 import { displayConfig } from '../config/display-config';
 import { AUDIBLE_PRIORITIES, createAlarmStore, priorityRank, type AlarmOverview, type TagAlarm } from './alarm-store';
 import { createConnectionStore, type ConnectionState } from './connection-store';
+import { createGatewayStore } from './gateway-store';
 import { createLiveStore, type Catalogue, type LiveSummary, type TagLive } from './live-store';
 
 // The page's one live store, alarm store and connection state, and the
@@ -11,6 +12,7 @@ import { createLiveStore, type Catalogue, type LiveSummary, type TagLive } from 
 
 export const liveStore = createLiveStore({ staleAfterMs: displayConfig.staleAfterMs });
 export const connectionStore = createConnectionStore();
+export const gatewayStore = createGatewayStore();
 
 /** Annunciations arriving together (a snapshot, a burst) sound once, at the highest priority among them. */
 const TONE_COALESCE_MS = 50;
@@ -63,4 +65,9 @@ export function useLiveSummary(): LiveSummary {
 
 export function useConnection(): ConnectionState {
   return useSyncExternalStore(connectionStore.subscribe, connectionStore.getSnapshot);
+}
+
+/** Gateway id → latest status; re-renders on any gateway's change. */
+export function useGateways(): ReadonlyMap<string, GatewayStatusEvent> {
+  return useSyncExternalStore(gatewayStore.subscribe, gatewayStore.getSnapshot);
 }

@@ -68,6 +68,72 @@ export interface LiveStore {
   getSummary(): LiveSummary;
   /** Estimated server clock now (ms). */
   serverNowMs(): number;
+  /**
+   * The tag's recent values for a sparkline, oldest first: one point per
+   * SPARK_BUCKET_MS of source time (the latest value of each), over at most
+   * SPARK_WINDOW_MS; a bad reading is a gap (`v` NaN). Read by the tiles in
+   * view only: a tile re-renders when its tag changes anyway.
+   */
+  recentValues(id: string, sinceMs: number): SparkPoint[];
+}
+
+export interface SparkPoint {
+  /** Source time (ms). */
+  readonly ts: number;
+  /** NaN: bad quality, a gap in the line. */
+  readonly v: number;
+}
+
+/** How far back a tile's sparkline reaches. */
+export const SPARK_WINDOW_MS = 5 * 60_000;
+/** One point per this much source time: 60 points over the window, whatever the update rate. */
+export const SPARK_BUCKET_MS = 5_000;
+const SPARK_CAPACITY = SPARK_WINDOW_MS / SPARK_BUCKET_MS;
+
+/**
+ * A fixed ring of (time, value) pairs for one tag, allocated on the tag's
+ * first reading: recording costs O(1) per committed reading, nothing is
+ * drawn for tiles out of view, and memory is bounded (60 pairs per tag).
+ */
+class SparkRing {
+  private readonly ts = new Float64Array(SPARK_CAPACITY);
+  private readonly v = new Float64Array(SPARK_CAPACITY);
+  private start = 0;
+  private count = 0;
+
+  push(ts: number, v: number): void {
+    if (this.count > 0) {
+      const last = (this.start + this.count - 1) % SPARK_CAPACITY;
+      const lastTs = this.ts[last] ?? 0;
+      // Replays and late readings are history, not part of the live glance.
+      if (ts < lastTs) return;
+      if (Math.floor(ts / SPARK_BUCKET_MS) === Math.floor(lastTs / SPARK_BUCKET_MS)) {
+        this.ts[last] = ts;
+        this.v[last] = v;
+        return;
+      }
+    }
+    if (this.count < SPARK_CAPACITY) {
+      const at = (this.start + this.count) % SPARK_CAPACITY;
+      this.ts[at] = ts;
+      this.v[at] = v;
+      this.count++;
+    } else {
+      this.ts[this.start] = ts;
+      this.v[this.start] = v;
+      this.start = (this.start + 1) % SPARK_CAPACITY;
+    }
+  }
+
+  since(fromMs: number): SparkPoint[] {
+    const out: SparkPoint[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.start + i) % SPARK_CAPACITY;
+      const ts = this.ts[at] ?? 0;
+      if (ts >= fromMs) out.push({ ts, v: this.v[at] ?? Number.NaN });
+    }
+    return out;
+  }
 }
 
 export interface LiveStoreOptions {
@@ -98,6 +164,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
 
   let catalogue: Catalogue | null = null;
   const values = new Map<string, TagLive>();
+  const sparks = new Map<string, SparkRing>();
   const pending = new Map<string, Pending>();
   let frameRequested = false;
   /** server clock − browser clock, from the latest message that carried the server's time. */
@@ -147,6 +214,15 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
     for (const listener of summaryListeners) listener();
   }
 
+  function record(reading: Reading): void {
+    let ring = sparks.get(reading.id);
+    if (!ring) {
+      ring = new SparkRing();
+      sparks.set(reading.id, ring);
+    }
+    ring.push(reading.ts, reading.q === 'bad' ? Number.NaN : reading.v);
+  }
+
   function flush(): void {
     if (pending.size === 0) return;
     const serverNow = serverNowMs();
@@ -159,6 +235,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
         stale: isStale(serverMs, serverNow),
         limit: limitStateOf(tag, reading),
       });
+      record(reading);
       changed.push(id);
     }
     pending.clear();
@@ -201,6 +278,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
       }
       catalogue = { park, siteNames, hazardNames, tags: [...byId.values()], byId };
       values.clear();
+      // The rings are kept across a reconnect's snapshot: the minutes before the link dropped still count.
       for (const tag of catalogue.tags) values.set(tag.id, NO_VALUE);
       const serverNow = serverNowMs();
       for (const reading of snapshot.values) {
@@ -213,6 +291,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
           stale: isStale(updatedAtServerMs, serverNow),
           limit: limitStateOf(byId.get(reading.id), reading),
         });
+        record(reading);
       }
       for (const listener of catalogueListeners) listener();
       notifyAllTags();
@@ -234,6 +313,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
     clear() {
       pending.clear();
       values.clear();
+      sparks.clear();
       catalogue = null;
       for (const listener of catalogueListeners) listener();
       notifyAllTags();
@@ -277,5 +357,6 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
     },
     getSummary: () => summary,
     serverNowMs,
+    recentValues: (id, sinceMs) => sparks.get(id)?.since(sinceMs) ?? [],
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '@park/protocol';
 import type { AlarmStore } from './alarm-store';
 import type { ConnectionStore } from './connection-store';
+import { isGatewayStatus, type GatewayStore } from './gateway-store';
 import type { LiveStore } from './live-store';
 
 // The one Socket.IO connection of the page, outside React (after Zigbee2MQTT
@@ -37,6 +38,8 @@ export interface LiveConnectionOptions {
   readonly store: LiveStore;
   readonly alarms: AlarmStore;
   readonly connection: ConnectionStore;
+  /** Gateway states (snapshot and `gateway` pushes); optional for displays that show none. */
+  readonly gateways?: GatewayStore;
   readonly onAuthLost: () => void;
 }
 
@@ -107,7 +110,7 @@ function isValuesEvent(value: unknown): value is ValuesEvent {
 }
 
 /** Connects now; returns a function that disconnects for good. */
-export function startLiveConnection({ store, alarms, connection, onAuthLost }: LiveConnectionOptions): () => void {
+export function startLiveConnection({ store, alarms, connection, gateways, onAuthLost }: LiveConnectionOptions): () => void {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: SOCKET_PATH,
     withCredentials: true,
@@ -139,6 +142,7 @@ export function startLiveConnection({ store, alarms, connection, onAuthLost }: L
       floods: Array.isArray(partial.floods) ? partial.floods.filter(isFlood) : [],
       escalations: Array.isArray(partial.escalations) ? partial.escalations.filter(isEscalation) : [],
     });
+    if (Array.isArray(partial.gateways)) gateways?.applyList(partial.gateways.filter(isGatewayStatus));
     connection.set({ kind: 'connected', sinceWallMs: Date.now() });
   });
 
@@ -167,6 +171,15 @@ export function startLiveConnection({ store, alarms, connection, onAuthLost }: L
     }
     connection.noteMessage();
     alarms.applyFlood(event);
+  });
+
+  socket.on('gateway', (event: unknown) => {
+    if (!isGatewayStatus(event)) {
+      console.warn('socket: malformed gateway event dropped');
+      return;
+    }
+    connection.noteMessage();
+    gateways?.apply(event);
   });
 
   socket.on('values', (batch: unknown) => {

@@ -28,6 +28,15 @@ import { CommandIncidents } from './command-incidents';
 //      data, in its own neutral badge) and its active alarms now.
 
 const COMMAND_PRIORITIES: readonly AlarmPriority[] = ['critical', 'high'];
+/** Acknowledgements made here stay listed after their card leaves, the newest few. */
+const MAX_DONE = 5;
+
+interface AckDone {
+  readonly id: string;
+  readonly text: string;
+  readonly atMs: number;
+  readonly escalated: boolean;
+}
 
 function valueText(alarm: AlarmEvent, catalogue: Catalogue | null): string | null {
   if (alarm.value === null) return null;
@@ -46,11 +55,19 @@ function placeText(alarm: AlarmEvent, catalogue: Catalogue | null, lang: Lang): 
 }
 
 export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncident: (id: string) => string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const alarms = useAlarmList();
   const overview = useAlarmOverview();
   const connection = useConnection();
   const live = isLive(connection);
+  const catalogue = useCatalogue();
+  // An acknowledged alarm leaves the lists at once (it no longer waits): what
+  // was done here is confirmed in its own list, so the result is not lost with the card.
+  const [done, setDone] = useState<readonly AckDone[]>([]);
+  const onAcked = (alarm: AlarmEvent, wasEscalated: boolean): void => {
+    const entry: AckDone = { id: alarm.id, text: alarmText(t, lang, alarm, catalogue), atMs: Date.now(), escalated: wasEscalated };
+    setDone((list) => [entry, ...list.filter((d) => d.id !== alarm.id)].slice(0, MAX_DONE));
+  };
 
   const escalated = useMemo(() => new Map(overview.escalations.map((n) => [n.alarm.id, n])), [overview.escalations]);
   const escalatedNow = useMemo(
@@ -70,6 +87,16 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
           {t('command.notLive')}
         </p>
       )}
+      {done.length > 0 && (
+        <ul className="command__done" role="status" data-testid="command-ack-done">
+          {done.map((d) => (
+            <li key={d.id} data-testid={`command-ack-done-${d.id}`} data-escalated={d.escalated}>
+              <span aria-hidden="true">✓ </span>
+              {t(d.escalated ? 'command.ackDone.escalated' : 'command.ackDone', { text: d.text, time: formatDateTimeWithZone(new Date(d.atMs)) })}
+            </li>
+          ))}
+        </ul>
+      )}
       <CommandIncidents role={role} hrefOfIncident={hrefOfIncident} />
       {overview.escalations.length > 0 && (
         <section className="command__section" aria-labelledby="command-escalated" data-testid="command-escalations">
@@ -79,7 +106,7 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
           </h3>
           <ul className="command__cards">
             {escalatedNow.map(({ notice, alarm }) => (
-              <AlarmCard key={alarm.id} alarm={alarm} escalation={notice} role={role} />
+              <AlarmCard key={alarm.id} alarm={alarm} escalation={notice} role={role} onAcked={onAcked} />
             ))}
           </ul>
         </section>
@@ -96,7 +123,7 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
         ) : (
           <ul className="command__cards">
             {waiting.map((alarm) => (
-              <AlarmCard key={alarm.id} alarm={alarm} escalation={null} role={role} />
+              <AlarmCard key={alarm.id} alarm={alarm} escalation={null} role={role} onAcked={onAcked} />
             ))}
           </ul>
         )}
@@ -106,7 +133,17 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
   );
 }
 
-function AlarmCard({ alarm, escalation, role }: { alarm: AlarmEvent; escalation: EscalationNotice | null; role: Role }) {
+function AlarmCard({
+  alarm,
+  escalation,
+  role,
+  onAcked,
+}: {
+  alarm: AlarmEvent;
+  escalation: EscalationNotice | null;
+  role: Role;
+  onAcked: (alarm: AlarmEvent, escalated: boolean) => void;
+}) {
   const { t, lang } = useI18n();
   const catalogue = useCatalogue();
   const commentId = useId();
@@ -125,6 +162,7 @@ function AlarmCard({ alarm, escalation, role }: { alarm: AlarmEvent; escalation:
     if (outcome.ok) {
       setOpen(false);
       setResult({ ok: true, text: t('command.acked') });
+      onAcked(alarm, escalation !== null);
     } else {
       setResult({ ok: false, text: t('command.ackFailed', { reason: refusalText(t, outcome) }) });
     }
@@ -188,6 +226,12 @@ function AlarmCard({ alarm, escalation, role }: { alarm: AlarmEvent; escalation:
             void acknowledge();
           }}
         >
+          {escalation && (
+            <p className="command-card__confirm" data-testid="command-ack-confirm">
+              <span aria-hidden="true">⬆ </span>
+              {t('command.ackConfirm.escalated', { minutes: Math.max(1, Math.round(escalation.unackedForMs / 60_000)) })}
+            </p>
+          )}
           <label htmlFor={commentId} className="field__label">
             {t('command.comment')}
           </label>

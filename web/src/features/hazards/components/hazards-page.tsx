@@ -3,6 +3,7 @@ import { apiErrorText } from '../../../shared/api/error-text';
 import { fetchHazardRegister, fetchHazardUnit, unitReportHref, type HazardRegisterAnswer, type HazardUnitAnswer } from '../../../shared/api/hazards';
 import { HazardLevel } from '../../../shared/components/hazard-level';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
+import { HazardLive } from './hazard-live';
 
 // The register of major hazard installations (GB 18218-2018): one line per
 // unit (enterprise, S, R, level), and a unit's calculation sheet with every
@@ -158,6 +159,10 @@ function UnitSheet({ unit, lang }: { unit: HazardUnitAnswer; lang: 'zh' | 'en' }
           {t('hazards.report.html')}
         </a>
       </p>
+
+      <HazardLive unit={unit} />
+
+      <h4 className="hazards__sheet-title">{t('hazards.sheet')}</h4>
 
       <ol className="hazards__steps" data-testid="hazard-steps">
         <li data-testid="hazard-step-terms">

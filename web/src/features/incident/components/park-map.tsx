@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { apiErrorText } from '../../../shared/api/error-text';
-import { fetchHazardZone, type HazardZone, type MapPoint, type Polygon, type SpillSize } from '../../../shared/api/emergency';
+import { fetchHazardZone, fetchParkMap, type HazardZone, type MapPoint, type ParkMapAnswer, type Polygon, type SpillSize } from '../../../shared/api/emergency';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
 import { useCatalogue, useTagLive } from '../../../shared/live/live-instance';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
@@ -13,9 +13,11 @@ import { formatDateTimeWithZone } from '../../../shared/time/format';
 // draws y = -north so north is up. Zoom and pan with buttons, the wheel, a
 // drag or two fingers.
 //
-// The server does not serve the whole site plan yet: what is drawn is what
-// the hazard-zone answer and the card give (release, zone, places inside,
-// the card's assembly point).
+// Beneath the zone, the whole site plan of `GET /api/park-map` (site
+// fences, roads at their width, buildings, tanks, every registered place and
+// the weather station) in calm greys, so the zone is read against the
+// ground. Without a plan (none configured, or not reachable) the zone is
+// drawn alone, as before.
 
 export const ZONE_REFRESH_MS = 10_000;
 const ZOOM_STEP = 1.5;
@@ -23,6 +25,28 @@ const MAX_ZOOM = 20;
 const MIN_ZOOM = 0.5;
 
 type ZoneState = { value: HazardZone | null; error: string | null; at: number | null };
+
+/** The plan does not change while the server runs: fetched once per page. */
+let planRequest: Promise<ParkMapAnswer | null> | null = null;
+
+function useSitePlan(): ParkMapAnswer | null {
+  const [plan, setPlan] = useState<ParkMapAnswer | null>(null);
+  useEffect(() => {
+    let live = true;
+    planRequest ??= fetchParkMap().catch(() => {
+      // No plan (none configured, or the server unreachable): the zone is drawn alone; ask again next time.
+      planRequest = null;
+      return null;
+    });
+    void planRequest.then((answer) => {
+      if (live) setPlan(answer);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  return plan;
+}
 
 
 function useHazardZone(hazardSource: string, spill: SpillSize, card: string | undefined): ZoneState {
@@ -84,6 +108,7 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
   const [spill, setSpill] = useState<SpillSize>('small');
   const zone = useHazardZone(hazardSource, spill, card);
   const windTs = useWindReadingTs();
+  const plan = useSitePlan();
   const z = zone.value;
 
   // The extent: the zones, the places inside, the assembly point; 15 % margin.
@@ -220,6 +245,7 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
               onPointerUp={onPointerUp}
               onPointerCancel={onPointerUp}
             >
+              {plan && <SitePlanLayer plan={plan} font={font} lang={lang} skip={new Set([z.release.id, ...z.inside.map((p) => p.id), ...(assemblyPoint && !assemblyInside ? [assemblyPoint.id] : [])])} />}
               {z.protectiveAction && (
                 <polygon
                   className="park-map__protective"
@@ -367,6 +393,46 @@ function kindWord(t: I18n['t'], kind: string): string {
     default:
       return kind;
   }
+}
+
+/** The site plan in calm greys, beneath the zone; `skip`: places the zone layer draws itself. */
+function SitePlanLayer({ plan, font, lang, skip }: { plan: ParkMapAnswer; font: number; lang: 'zh' | 'en'; skip: ReadonlySet<string> }) {
+  const p = plan.plan;
+  return (
+    <g className="park-map__plan" data-testid="map-plan" data-sites={p.sites.length} data-buildings={p.buildings.length} data-tanks={p.tanks.length} data-roads={p.roads.length}>
+      {p.sites.map((site) => (
+        <polygon key={site.site} className="park-map__site" data-testid={`plan-site-${site.site}`} points={svgPoints(site.outline)} />
+      ))}
+      {p.roads.map((road) => (
+        <polyline key={road.id} className="park-map__road" data-testid={`plan-road-${road.id}`} points={svgPoints(road.path)} strokeWidth={road.widthM}>
+          {road.name && <title>{road.name[lang]}</title>}
+        </polyline>
+      ))}
+      {p.buildings.map((b) => (
+        <polygon key={b.id} className="park-map__building" data-testid={`plan-building-${b.id}`} points={svgPoints(b.outline)}>
+          <title>{b.name?.[lang] ?? b.id}</title>
+        </polygon>
+      ))}
+      {p.tanks.map((tank) => (
+        <g key={tank.id} data-testid={`plan-tank-${tank.id}`} data-hazard-source={tank.hazardSource ?? ''}>
+          <circle className="park-map__tank" cx={round(tank.x)} cy={round(-tank.y)} r={tank.r} />
+          <text className="park-map__plan-label" x={round(tank.x)} y={round(-tank.y + font * 0.2)} fontSize={font * 0.55} textAnchor="middle">
+            {tank.name?.[lang] ?? tank.id.toUpperCase()}
+          </text>
+        </g>
+      ))}
+      {plan.weather && (
+        <g data-testid="plan-weather">
+          <circle className="park-map__station" cx={round(plan.weather.x)} cy={round(-plan.weather.y)} r={font / 3} />
+        </g>
+      )}
+      {plan.points
+        .filter((point) => !skip.has(point.id))
+        .map((point) => (
+          <MapMark key={point.id} id={point.id} kind={point.kind} x={point.x} y={point.y} label={point.name[lang]} zone={null} font={font * 0.8} />
+        ))}
+    </g>
+  );
 }
 
 function MapMark({ id, kind, x, y, label, zone, font }: { id: string; kind: string; x: number; y: number; label: string; zone: string | null; font: number }) {

@@ -7,7 +7,7 @@ import type { Catalogue } from '../../../shared/live/live-store';
 import { isLive, type ConnectionState } from '../../../shared/live/connection-store';
 import { formatTimeWithZone } from '../../../shared/time/format';
 import { groupTags, layoutRows, visibleRange, type RowMetrics, type WallRow } from '../wall-rows';
-import { TagTile } from './tag-tile';
+import { TagTile } from '../../../shared/tiles/tag-tile';
 
 // The overview wall: every catalogue tag as a tile, grouped site → hazard
 // source → equipment. Only the rows in view (plus a margin) are in the DOM,

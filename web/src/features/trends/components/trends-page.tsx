@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, usePlotArea, XAxis, YAxis } from 'recharts';
 import type { CatalogueTag } from '@park/protocol';
 import { tagDisplayName } from '../../../shared/alarms/alarm-words';
 import { ApiError } from '../../../shared/api/client';
@@ -14,11 +14,31 @@ import { appendLive, MAX_TREND_TAGS, rangeMs, SERIES_COLOURS, TREND_RANGES, unit
 // days; history from GET /api/history, downsampled by the server to about
 // the chart's width; then live values appended from the socket. Limits are
 // dashed reference lines; one Y axis per unit; CSV of what is drawn.
+//
+// Zoom: drag across the chart (mouse, pen or finger) to select a time span;
+// its history is fetched again at the finer resolution the shorter span
+// allows, and the chart stays on it (no live sliding) until reset.
 
 const MAX_POINTS = 600;
 const MAX_MATCHES = 30;
 /** Live points are drawn at most this often: a calm chart, not a flicker. */
 const LIVE_REDRAW_MS = 1_000;
+/** A drag narrower than this share of the chart is a click, not a zoom. */
+const MIN_ZOOM_SHARE = 0.01;
+/** The server's raw points have millisecond times: a zoom narrower than this shows nothing more. */
+const MIN_ZOOM_MS = 10_000;
+
+interface PlotBox {
+  readonly x: number;
+  readonly width: number;
+}
+
+/** Inside the chart: reports the plot area (pixels from the chart's left) so a pointer's x maps to a time. */
+function PlotAreaProbe({ into }: { into: { current: PlotBox | null } }) {
+  const area = usePlotArea();
+  into.current = area ? { x: area.x, width: area.width } : null;
+  return null;
+}
 
 type LoadState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'error'; text: string } | { kind: 'done'; atMs: number; intervalMs: number };
 
@@ -57,6 +77,12 @@ export default function TrendsPage() {
   const [series, setSeries] = useState<ReadonlyMap<string, SeriesData>>(new Map());
   const [window_, setWindow] = useState<{ from: number; to: number }>(() => ({ from: Date.now() - rangeMs('1h'), to: Date.now() }));
   const [reloadCount, setReloadCount] = useState(0);
+  /** The zoomed span (frozen, no live sliding), or null for the live range. */
+  const [zoom, setZoom] = useState<{ from: number; to: number } | null>(null);
+  /** The span being dragged over, in ms, or null. */
+  const [drag, setDrag] = useState<{ start: number; end: number } | null>(null);
+  const plotBox = useRef<PlotBox | null>(null);
+  const chartBox = useRef<HTMLDivElement | null>(null);
 
   const found = useMemo(() => {
     if (!catalogue) return [];
@@ -76,8 +102,8 @@ export default function TrendsPage() {
       return;
     }
     const controller = new AbortController();
-    const to = Date.now();
-    const from = to - rangeMs(range);
+    const to = zoom?.to ?? Date.now();
+    const from = zoom?.from ?? to - rangeMs(range);
     setLoad({ kind: 'loading' });
     fetchHistory(selected, from, to, MAX_POINTS, controller.signal).then(
       (response) => {
@@ -108,7 +134,7 @@ export default function TrendsPage() {
     );
     return () => controller.abort();
     // Not on `t`: a language switch needs no reload.
-  }, [selected, range, reloadCount]);
+  }, [selected, range, reloadCount, zoom]);
 
   // Live append: the socket's values for the selected tags, redrawn at most once a second.
   const pendingLive = useRef(new Map<string, HistoryPoint[]>());
@@ -134,7 +160,8 @@ export default function TrendsPage() {
   }, [range]);
 
   useEffect(() => {
-    if (load.kind !== 'done') return;
+    // Zoomed: a fixed span of the past, nothing to append.
+    if (load.kind !== 'done' || zoom !== null) return;
     const unsubscribers = selected.map((id) =>
       liveStore.subscribeTag(id, () => {
         const reading = liveStore.getTag(id).reading;
@@ -149,7 +176,35 @@ export default function TrendsPage() {
       for (const unsubscribe of unsubscribers) unsubscribe();
       clearInterval(timer);
     };
-  }, [selected, load.kind, flushLive]);
+  }, [selected, load.kind, flushLive, zoom]);
+
+  /** The time under a pointer, or null outside the plot area. */
+  function timeAt(clientX: number): number | null {
+    const element = chartBox.current;
+    const box = plotBox.current;
+    if (!element || !box || box.width <= 0) return null;
+    const x = clientX - element.getBoundingClientRect().left - box.x;
+    if (x < 0 || x > box.width) return null;
+    return window_.from + (x / box.width) * (window_.to - window_.from);
+  }
+
+  function clampTime(clientX: number): number {
+    const element = chartBox.current;
+    const box = plotBox.current;
+    if (!element || !box || box.width <= 0) return window_.from;
+    const x = Math.min(box.width, Math.max(0, clientX - element.getBoundingClientRect().left - box.x));
+    return window_.from + (x / box.width) * (window_.to - window_.from);
+  }
+
+  function endDrag(): void {
+    if (!drag) return;
+    const from = Math.min(drag.start, drag.end);
+    const to = Math.max(drag.start, drag.end);
+    setDrag(null);
+    if (to - from < Math.max(MIN_ZOOM_MS, (window_.to - window_.from) * MIN_ZOOM_SHARE)) return;
+    setZoom({ from: Math.round(from), to: Math.round(to) });
+  }
+
 
   const tags = selected.map((id) => catalogue?.byId.get(id));
   const units = unitsOf(selected.map((_, i) => tags[i]?.unit ?? ''));
@@ -179,7 +234,7 @@ export default function TrendsPage() {
   const hasPoints = [...series.values()].some((s) => s.points.length > 0);
 
   return (
-    <div className="trends" data-testid="trends" data-load={load.kind}>
+    <div className="trends" data-testid="trends" data-load={load.kind} data-zoomed={zoom !== null} data-from={window_.from} data-to={window_.to}>
       <div className="trends__controls">
         <label className="field field--wide">
           <span className="field__label">{t('trends.search')}</span>
@@ -195,7 +250,17 @@ export default function TrendsPage() {
         </label>
         <div className="trends__ranges" role="group" aria-label={t('trends.range')}>
           {TREND_RANGES.map((r) => (
-            <button key={r.key} type="button" className="button" data-testid={`range-${r.key}`} aria-pressed={range === r.key} onClick={() => setRange(r.key)}>
+            <button
+              key={r.key}
+              type="button"
+              className="button"
+              data-testid={`range-${r.key}`}
+              aria-pressed={zoom === null && range === r.key}
+              onClick={() => {
+                setZoom(null);
+                setRange(r.key);
+              }}
+            >
               {t(`trends.range.${r.key}`)}
             </button>
           ))}
@@ -203,6 +268,10 @@ export default function TrendsPage() {
         <div className="trends__buttons">
           <button type="button" className="button" data-testid="trend-reload" disabled={selected.length === 0 || load.kind === 'loading'} onClick={() => setReloadCount((n) => n + 1)}>
             {t('trends.reload')}
+          </button>
+          <button type="button" className="button" data-testid="trend-zoom-reset" disabled={zoom === null} onClick={() => setZoom(null)}>
+            <span aria-hidden="true">⤢ </span>
+            {t('trends.zoom.reset')}
           </button>
           <button type="button" className="button" data-testid="trend-export" disabled={!hasPoints} onClick={exportCsv}>
             {t('trends.export')}
@@ -261,6 +330,12 @@ export default function TrendsPage() {
             ✕ {load.text}
           </span>
         )}
+        {load.kind === 'done' && zoom !== null && (
+          <span data-testid="trend-zoomed">
+            <span aria-hidden="true">🔍 </span>
+            {t('trends.zoomed')}{' '}
+          </span>
+        )}
         {load.kind === 'done' &&
           t('trends.loaded', {
             from: formatDateTimeWithZone(new Date(window_.from)),
@@ -269,10 +344,28 @@ export default function TrendsPage() {
           })}
       </p>
 
+      {selected.length > 0 && <p className="trends__zoom-hint">{t('trends.zoom.hint')}</p>}
       {selected.length > 0 && (
-        <div className="trends__chart" data-testid="trend-chart">
+        <div
+          className="trends__chart"
+          data-testid="trend-chart"
+          ref={chartBox}
+          onPointerDown={(event) => {
+            if (event.button !== 0) return;
+            const at = timeAt(event.clientX);
+            if (at === null) return;
+            event.currentTarget.setPointerCapture(event.pointerId);
+            setDrag({ start: at, end: at });
+          }}
+          onPointerMove={(event) => {
+            if (drag) setDrag({ start: drag.start, end: clampTime(event.clientX) });
+          }}
+          onPointerUp={endDrag}
+          onPointerCancel={() => setDrag(null)}
+        >
           <ResponsiveContainer width="100%" height="100%" minHeight={240}>
             <LineChart margin={{ top: 10, right: 16, bottom: 10, left: 8 }}>
+              <PlotAreaProbe into={plotBox} />
               <CartesianGrid stroke="#2b3846" strokeDasharray="3 3" />
               <XAxis
                 dataKey="ts"
@@ -338,6 +431,18 @@ export default function TrendsPage() {
                       ];
                 });
               })}
+              {drag && units[0] !== undefined && (
+                <ReferenceArea
+                  yAxisId={units[0]}
+                  x1={Math.min(drag.start, drag.end)}
+                  x2={Math.max(drag.start, drag.end)}
+                  ifOverflow="hidden"
+                  fill="#9fb0c0"
+                  fillOpacity={0.2}
+                  stroke="#c9d1d9"
+                  strokeDasharray="3 3"
+                />
+              )}
             </LineChart>
           </ResponsiveContainer>
         </div>

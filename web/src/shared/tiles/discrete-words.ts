@@ -1,4 +1,4 @@
-import type { MessageKey } from '../../shared/i18n/messages';
+import type { MessageKey } from '../i18n/messages';
 
 // Discrete points are shown as words, never as 0/1. The catalogue does not
 // (yet) say what each state means, so the meaning is taken from the last

@@ -1,19 +1,21 @@
 import { memo } from 'react';
 import type { CatalogueTag } from '@park/protocol';
-import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
-import type { Lang } from '../../../shared/i18n/messages';
-import { PRIORITY_KEY, PRIORITY_SYMBOL, STATE_KEY, STATE_SYMBOL } from '../../../shared/alarms/alarm-words';
-import type { TagAlarm } from '../../../shared/live/alarm-store';
-import { useTagAlarm, useTagLive } from '../../../shared/live/live-instance';
-import type { TagLive } from '../../../shared/live/live-store';
-import { decimalsFor, formatNumber, type LimitState } from '../../../shared/live/tag-status';
-import { formatDateTimeWithZone } from '../../../shared/time/format';
-import { discreteMeaning } from '../discrete-words';
+import { useI18n, type I18n } from '../i18n/i18n-context';
+import type { Lang } from '../i18n/messages';
+import { PRIORITY_KEY, PRIORITY_SYMBOL, STATE_KEY, STATE_SYMBOL } from '../alarms/alarm-words';
+import type { TagAlarm } from '../live/alarm-store';
+import { useTagAlarm, useTagLive } from '../live/live-instance';
+import { SPARK_WINDOW_MS, type TagLive } from '../live/live-store';
+import { decimalsFor, formatNumber, type LimitState } from '../live/tag-status';
+import { formatDateTimeWithZone } from '../time/format';
+import { discreteMeaning } from './discrete-words';
+import { Sparkline } from './sparkline';
 
 // One tag: name, value with unit (or the discrete state in words), its place
 // in the instrument range, and its state in words and symbols. Subscribes to
 // its own tag and its own alarms only, so a commit re-renders just the tiles
-// that changed.
+// that changed. Shared by the overview wall and the hazard installation page,
+// so a value looks the same on both.
 //
 // Colour comes from the tag's most important ACTIVE ALARM (priority colour;
 // the state in words: unacknowledged, acknowledged, returned, shelved…), as
@@ -157,6 +159,7 @@ export const TagTile = memo(function TagTile({ tag }: { tag: CatalogueTag }) {
           {valueText}
         </span>
         {unit && usable && <span className="tile__unit">{unit}</span>}
+        {!discrete && <Sparkline tag={tag} label={t('tile.spark', { minutes: SPARK_WINDOW_MS / 60_000 })} />}
       </div>
       {!discrete && <RangeBar tag={tag} value={usable ? reading.v : null} />}
       <div className="tile__status" data-testid="tile-status">

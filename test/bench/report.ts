@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './machine.js';
@@ -40,22 +41,25 @@ export function printRow(r: Row): void {
   process.stdout.write(`| ${r.scenario} | ${r.metric} | ${r.value} | ${r.ceiling} | ${r.ratio} | ${r.notes} |\n`);
 }
 
-export function appendRun(rows: readonly Row[]): void {
-  if (!existsSync(BENCHMARKS_FILE)) writeFileSync(BENCHMARKS_FILE, HEADER);
+export function appendRun(rows: readonly Row[], run: { file?: string; mode?: string; seconds?: number } = {}): void {
+  const file = run.file ?? BENCHMARKS_FILE;
+  if (!existsSync(file)) writeFileSync(file, HEADER);
   const when = new Date();
   const local = when.toLocaleString('sv-SE', { timeZoneName: 'short' });
+  const [l1, l5, l15] = loadavg();
   const lines = [
     '',
     `## ${local} (${when.toISOString()})`,
     '',
     `Machine: ${describeMachine()}.`,
+    `Run: ${run.mode ?? 'full'}${run.seconds !== undefined ? `, ${Math.round(run.seconds)} s` : ''}; load average at the end ${l1?.toFixed(2)} / ${l5?.toFixed(2)} / ${l15?.toFixed(2)} (1 / 5 / 15 min).`,
     '',
     '| scenario | metric | value | ceiling | ratio | notes |',
     '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.scenario} | ${r.metric} | ${r.value} | ${r.ceiling} | ${r.ratio} | ${r.notes} |`),
     '',
   ];
-  appendFileSync(BENCHMARKS_FILE, lines.join('\n'));
+  appendFileSync(file, lines.join('\n'));
 }
 
 export function fmt(n: number): string {

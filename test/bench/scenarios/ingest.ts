@@ -15,13 +15,12 @@ import { freePort } from '../../harness/ports.js';
 import { tempDir } from '../../harness/temp-dir.js';
 import { fmt, REPO_ROOT, type Row } from '../report.js';
 import { peakRss, processStats } from '../process-stats.js';
+import type { BenchContext } from '../context.js';
 
 const TAGS = 5000;
 const BATCH_POINTS = 5000;
-const CEILING_SECONDS = 10;
 const CEILING_WRITERS = 2;
 const READINGS_PER_MESSAGE = 500;
-const SERVER_READINGS = 1_500_000;
 const IN_FLIGHT = 64;
 
 const tagId = (i: number): string => `bench.t${String(i).padStart(4, '0')}`;
@@ -31,12 +30,12 @@ async function influxQuery(influxd: TestInfluxd, db: string, q: string): Promise
   return res.json();
 }
 
-async function ceiling(influxd: TestInfluxd): Promise<number> {
+async function ceiling(influxd: TestInfluxd, ceilingSeconds: number): Promise<number> {
   await influxQuery(influxd, '', 'CREATE DATABASE ceiling');
   const base = Date.now() - 3_600_000;
   let next = 0;
   let points = 0;
-  const deadline = Date.now() + CEILING_SECONDS * 1000;
+  const deadline = Date.now() + ceilingSeconds * 1000;
   const started = Date.now();
   const writer = async (): Promise<void> => {
     while (Date.now() < deadline) {
@@ -59,7 +58,7 @@ interface ServerRun {
   peakRssMb: number;
 }
 
-async function serverIngest(influxd: TestInfluxd): Promise<ServerRun> {
+async function serverIngest(influxd: TestInfluxd, serverReadings: number): Promise<ServerRun> {
   const dir = tempDir('bench-server');
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const config = path.join(dir.path, 'server.yaml');
@@ -77,7 +76,7 @@ async function serverIngest(influxd: TestInfluxd): Promise<ServerRun> {
     }
     const messages: string[] = [];
     const base = Date.now() - 3_600_000;
-    for (let m = 0; m < SERVER_READINGS / READINGS_PER_MESSAGE; m++) {
+    for (let m = 0; m < serverReadings / READINGS_PER_MESSAGE; m++) {
       const readings: Reading[] = [];
       for (let k = 0; k < READINGS_PER_MESSAGE; k++) {
         const n = m * READINGS_PER_MESSAGE + k;
@@ -105,15 +104,15 @@ async function serverIngest(influxd: TestInfluxd): Promise<ServerRun> {
     });
     const published = Date.now();
     let stored = 0;
-    while (stored < SERVER_READINGS) {
-      if (Date.now() - published > 120_000) throw new Error(`only ${stored} of ${SERVER_READINGS} readings stored after 120 s`);
+    while (stored < serverReadings) {
+      if (Date.now() - published > 120_000) throw new Error(`only ${stored} of ${serverReadings} readings stored after 120 s`);
       const r = (await influxQuery(influxd, 'bench', 'SELECT count("v") FROM "raw"."reading"')) as { results: { series?: { values: [string, number][] }[] }[] };
       stored = r.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
-      if (stored < SERVER_READINGS) await delay(100);
+      if (stored < serverReadings) await delay(100);
     }
     const seconds = (Date.now() - t0) / 1000;
     const cpu = processStats(child.pid as number).cpuSeconds - cpu0;
-    const run = { rate: SERVER_READINGS / seconds, publishRate: SERVER_READINGS / ((published - t0) / 1000), cpuPercent: (cpu / seconds) * 100, peakRssMb: peakRss(child.pid as number) / 1024 ** 2 };
+    const run = { rate: serverReadings / seconds, publishRate: serverReadings / ((published - t0) / 1000), cpuPercent: (cpu / seconds) * 100, peakRssMb: peakRss(child.pid as number) / 1024 ** 2 };
     await client.endAsync();
     return run;
   } finally {
@@ -123,20 +122,22 @@ async function serverIngest(influxd: TestInfluxd): Promise<ServerRun> {
   }
 }
 
-export async function ingestScenario(): Promise<Row[]> {
+export async function ingestScenario(ctx: BenchContext): Promise<Row[]> {
+  const ceilingSeconds = ctx.pick(10, 3, 1);
+  const serverReadings = ctx.pick(1_500_000, 300_000, 20_000);
   const influxd = await startTestInfluxd();
   try {
-    const ceil = await ceiling(influxd);
-    const server = await serverIngest(influxd);
+    const ceil = await ceiling(influxd, ceilingSeconds);
+    const server = await serverIngest(influxd, serverReadings);
     return [
-      { scenario: 'ingest ceiling', metric: 'InfluxDB raw line protocol, points/s', value: fmt(ceil), ceiling: '—', ratio: '—', notes: `${BATCH_POINTS}-point batches, ${CEILING_WRITERS} writers, ${TAGS} series, ${CEILING_SECONDS} s` },
+      { scenario: 'ingest ceiling', metric: 'InfluxDB raw line protocol, points/s', value: fmt(ceil), ceiling: '—', ratio: '—', notes: `${BATCH_POINTS}-point batches, ${CEILING_WRITERS} writers, ${TAGS} series, ${ceilingSeconds} s` },
       {
         scenario: 'server ingest',
         metric: 'readings/s published → stored (zero loss, counted)',
         value: fmt(server.rate),
         ceiling: fmt(ceil),
         ratio: `${((server.rate / ceil) * 100).toFixed(0)} %`,
-        notes: `${fmt(SERVER_READINGS)} readings in ${READINGS_PER_MESSAGE}-reading QoS 1 messages via the embedded broker; publish ${fmt(server.publishRate)}/s; server CPU ${server.cpuPercent.toFixed(0)} % of one core, peak RSS ${server.peakRssMb.toFixed(0)} MB`,
+        notes: `${fmt(serverReadings)} readings in ${READINGS_PER_MESSAGE}-reading QoS 1 messages via the embedded broker; publish ${fmt(server.publishRate)}/s; server CPU ${server.cpuPercent.toFixed(0)} % of one core, peak RSS ${server.peakRssMb.toFixed(0)} MB`,
       },
     ];
   } finally {

@@ -132,7 +132,39 @@ export interface InsidePoint {
   readonly people?: number;
   readonly distanceM: number;
   readonly bearingDeg: number;
-  readonly zone: 'isolation' | 'protective-action';
+  readonly zone: 'isolation' | 'protective-action' | 'plume';
+  /** With `plume`: the highest contour level reached there and the estimated concentration. */
+  readonly plumeLevel?: 1 | 2;
+  readonly concentrationMgM3?: number;
+}
+
+/** One contour of the Gaussian plume: where the ground-level concentration exceeds `thresholdMgM3`. */
+export interface PlumeContour {
+  readonly level: 1 | 2;
+  readonly thresholdMgM3: number;
+  readonly reached: boolean;
+  readonly distanceM: number;
+  readonly beyondRange: boolean;
+  readonly polygon: Polygon;
+}
+
+/** The plume layer of the hazard zone: guidance, with every input shown (docs/emergency.md). */
+export interface PlumeLayer {
+  readonly guidance: string;
+  readonly inputs: {
+    readonly rateGs: number;
+    readonly rateFrom: 'request' | 'level-trend';
+    readonly windSpeedMs: number;
+    readonly fromDeg: number;
+    readonly downwindDeg: number;
+    readonly stabilityClass: string;
+    readonly stabilityFrom: 'request' | 'station' | 'pasquill-table';
+    readonly releaseHeightM: number;
+  };
+  readonly basis: string;
+  readonly contours: readonly PlumeContour[];
+  readonly verified: boolean;
+  readonly limits: readonly string[];
 }
 
 export interface HazardZone {
@@ -145,6 +177,9 @@ export interface HazardZone {
   readonly isolation: { readonly radiusM: number; readonly polygon: Polygon };
   readonly protectiveAction: { readonly distanceM: number; readonly shape: 'sector' | 'circle'; readonly downwindDeg: number | null; readonly halfAngleDeg: number; readonly polygon: Polygon } | null;
   readonly inside: readonly InsidePoint[];
+  /** Absent from servers without the plume model; null with `plumeNotDrawn` saying why. */
+  readonly plume?: PlumeLayer | null;
+  readonly plumeNotDrawn?: string;
   readonly verified: boolean;
   readonly source: string;
   readonly limits: string;
@@ -224,7 +259,8 @@ export function fetchHazardZone(hazardSource: string, spill: SpillSize, card: st
       isPolygon(b.isolation.polygon) &&
       (b.protectiveAction === null || (isRecord(b.protectiveAction) && isPolygon(b.protectiveAction.polygon))) &&
       Array.isArray(b.inside) &&
-      Array.isArray(b.warnings),
+      Array.isArray(b.warnings) &&
+      (b.plume === undefined || b.plume === null || (isRecord(b.plume) && isRecord(b.plume.inputs) && Array.isArray(b.plume.contours) && b.plume.contours.every((c) => isRecord(c) && isPolygon(c.polygon)))),
     'a hazard zone',
     signal,
   );

@@ -22,7 +22,7 @@ import { formatDateTimeWithZone } from '../../../shared/time/format';
 export const ZONE_REFRESH_MS = 10_000;
 const ZOOM_STEP = 1.5;
 const MAX_ZOOM = 20;
-const MIN_ZOOM = 0.5;
+const MIN_ZOOM = 0.1;
 
 type ZoneState = { value: HazardZone | null; error: string | null; at: number | null };
 
@@ -101,6 +101,9 @@ function niceLength(m: number): number {
   return p;
 }
 
+/** How far from the release the first view follows the plume contours, metres. */
+const PLUME_VIEW_M = 1500;
+
 const KIND_SYMBOL: Record<string, string> = { assembly: '⚑', gate: '⛩', installation: '▣', sensitive: '⌂', rescue: '✚' };
 
 export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: string; card?: string; assemblyPoint: MapPoint | null }) {
@@ -122,6 +125,15 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
     };
     for (const [x, y] of z.isolation.polygon) add(x, y);
     for (const [x, y] of z.protectiveAction?.polygon ?? []) add(x, y);
+    // A level-1 contour can run for kilometres: the first view keeps to the
+    // nearest PLUME_VIEW_M so the site stays readable; zooming out shows the rest.
+    for (const c of z.plume?.contours ?? []) {
+      for (const [x, y] of c.polygon) {
+        const d = Math.hypot(x - z.release.x, y - z.release.y);
+        const k = d > PLUME_VIEW_M ? PLUME_VIEW_M / d : 1;
+        add(z.release.x + (x - z.release.x) * k, z.release.y + (y - z.release.y) * k);
+      }
+    }
     if (assemblyPoint) add(assemblyPoint.x, assemblyPoint.y);
     const minX = Math.min(...xs);
     const maxX = Math.max(...xs);
@@ -256,6 +268,19 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
                   points={svgPoints(z.protectiveAction.polygon)}
                 />
               )}
+              {[...(z.plume?.contours ?? [])]
+                .filter((c) => c.reached && c.polygon.length > 2)
+                .sort((a, b) => a.level - b.level)
+                .map((c) => (
+                  <polygon
+                    key={c.level}
+                    className={`park-map__plume park-map__plume--l${c.level}`}
+                    data-testid={`map-plume-l${c.level}`}
+                    data-distance-m={Math.round(c.distanceM)}
+                    data-threshold={c.thresholdMgM3}
+                    points={svgPoints(c.polygon)}
+                  />
+                ))}
               <polygon className="park-map__isolation" data-testid="map-isolation" data-radius-m={z.isolation.radiusM} points={svgPoints(z.isolation.polygon)} />
               {downwind !== null && (
                 <g data-testid="map-wind-arrow" data-to-deg={downwind} transform={`translate(${round(z.release.x)} ${round(-z.release.y)}) rotate(${downwind})`}>
@@ -335,6 +360,7 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
                   : t('map.protective.none')}
               </dd>
             </div>
+            <PlumeFacts zone={z} />
           </dl>
           {zone.at !== null && <p className="command__hint" data-testid="map-updated">{t('map.updated', { time: formatDateTimeWithZone(new Date(zone.at)) })}</p>}
           <h4 className="incident__subheading">{t('map.inside', { n: z.inside.length })}</h4>
@@ -349,8 +375,9 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
                     {p.name[lang]}
                   </strong>{' '}
                   <span className="park-map__zone-word" data-zone={p.zone}>
-                    {t(p.zone === 'isolation' ? 'map.zone.isolation' : 'map.zone.protective-action')}
+                    {p.zone === 'plume' ? t('map.zone.plume', { level: p.plumeLevel ?? '?' }) : t(p.zone === 'isolation' ? 'map.zone.isolation' : 'map.zone.protective-action')}
                   </span>{' '}
+                  {p.concentrationMgM3 !== undefined && <>· {t('map.concentration', { c: formatConcentration(p.concentrationMgM3) })} </>}
                   · {kindWord(t, p.kind)} · {t('map.inside.row', { distance: Math.round(p.distanceM), bearing: Math.round(p.bearingDeg) })}
                   {p.people !== undefined && <> · {t('map.people', { n: p.people })}</>}
                 </li>
@@ -371,9 +398,58 @@ export function ParkMap({ hazardSource, card, assemblyPoint }: { hazardSource: s
             <summary>{t('map.limits')}</summary>
             <p>{z.limits}</p>
             <p>{z.source}</p>
+            {z.plume && (
+              <ul data-testid="map-plume-limits">
+                {z.plume.limits.map((l) => (
+                  <li key={l}>{l}</li>
+                ))}
+              </ul>
+            )}
           </details>
         </>
       )}
+    </div>
+  );
+}
+
+const formatConcentration = (c: number): string => (c >= 100 ? String(Math.round(c)) : c >= 10 ? c.toFixed(1) : c.toPrecision(2));
+
+/**
+ * The plume's facts beside the map: it is guidance, so every input is shown
+ * (rate and where it came from, stability class and where it came from) and
+ * how far each contour reaches; without a plume, why not.
+ */
+function PlumeFacts({ zone }: { zone: HazardZone }) {
+  const { t } = useI18n();
+  const p = zone.plume;
+  if (p === undefined) return null;
+  if (p === null) {
+    return (
+      <div data-testid="map-plume" data-state="none">
+        <dt>☁</dt>
+        <dd>{t('map.plume.none', { reason: zone.plumeNotDrawn ?? '—' })}</dd>
+      </div>
+    );
+  }
+  const rateFrom = t(p.inputs.rateFrom === 'request' ? 'map.plume.rate.request' : 'map.plume.rate.trend');
+  const stabilityFrom = t(p.inputs.stabilityFrom === 'request' ? 'map.plume.stability.request' : p.inputs.stabilityFrom === 'station' ? 'map.plume.stability.station' : 'map.plume.stability.table');
+  return (
+    <div data-testid="map-plume" data-state="drawn" data-rate-gs={Math.round(p.inputs.rateGs)} data-stability={p.inputs.stabilityClass}>
+      <dt>☁</dt>
+      <dd>
+        <strong>{t('map.plume.guidance')}</strong>
+        {!p.verified && <> · ⚠ {t('incident.notVerified')}</>}
+        <br />
+        {t('map.plume.inputs', { rate: Math.round(p.inputs.rateGs), rateFrom, cls: p.inputs.stabilityClass, stabilityFrom, h: p.inputs.releaseHeightM })}
+        {p.contours.map((c) => (
+          <span key={c.level} data-testid={`map-plume-fact-l${c.level}`}>
+            <br />
+            {c.reached
+              ? t(c.beyondRange ? 'map.plume.contour.beyond' : 'map.plume.contour', { level: c.level, threshold: c.thresholdMgM3, d: Math.round(c.distanceM), basis: p.basis })
+              : t('map.plume.contour.notReached', { level: c.level, threshold: c.thresholdMgM3 })}
+          </span>
+        ))}
+      </dd>
     </div>
   );
 }

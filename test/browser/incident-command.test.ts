@@ -85,6 +85,11 @@ describe('emergency command on a phone', () => {
     expect(await page.locator('[data-testid="command-incidents"] li[data-card-id]').first().getAttribute('data-card-id')).toBe(CHLORINE_CARD);
     expect(await item.textContent()).toContain('液氯储罐泄漏应急处置卡');
     expect(await item.textContent()).toContain('system');
+    // The installation's line in the incident feed: critical, caused by the detector's level-2 alarm.
+    const feedLine = page.locator('[data-testid="command-feed-hs01"][data-priority="critical"]');
+    await feedLine.waitFor({ timeout: WAIT_MS });
+    expect(await feedLine.getByTestId('command-feed-cause').textContent()).toContain(zh['feed.cause.first']);
+    expect(Number(await feedLine.getByTestId('command-feed-counts').getAttribute('data-alarms'))).toBeGreaterThanOrEqual(1);
     expect(await noSidewaysScroll(page)).toBe(true);
     await screenshot(page, 'incident-command-view-phone');
 

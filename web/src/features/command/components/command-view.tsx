@@ -16,6 +16,7 @@ import { decimalsFor, formatNumber } from '../../../shared/live/tag-status';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
 import { refusalText } from '../../../shared/alarms/action-words';
 import { CommandIncidents } from './command-incidents';
+import { CommandFeed } from './command-feed';
 
 // The commander's view, phone first (390 px, in a car, in sunlight): what
 // needs a decision now, in large type with large touch targets.
@@ -98,6 +99,7 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
         </ul>
       )}
       <CommandIncidents role={role} hrefOfIncident={hrefOfIncident} />
+      <CommandFeed />
       {overview.escalations.length > 0 && (
         <section className="command__section" aria-labelledby="command-escalated" data-testid="command-escalations">
           <h3 id="command-escalated" className="command__heading">

@@ -56,6 +56,11 @@ export class Catalogue {
     }
   }
 
+  /** Tags the server publishes itself (environment averages); a park-model tag of the same id is kept. */
+  addDerived(tags: readonly CatalogueTag[]): void {
+    for (const t of tags) if (!this.tags.has(t.id)) this.tags.set(t.id, t);
+  }
+
   get(id: string): CatalogueTag | undefined {
     return this.tags.get(id);
   }

@@ -7,6 +7,7 @@ import { ROLES } from '@park/protocol';
 import { PASSWORD_HASH_PATTERN } from './auth/passwords.js';
 import { loadHazardRegister, type HazardRegister } from './hazards/register.js';
 import { loadObligations, type ObligationsData } from './hazards/obligations.js';
+import { loadEnvironment, type EnvironmentSetup } from './environment/environment.js';
 import { loadEmergency, type EmergencyData } from './emergency/emergency.js';
 import { chainConfigSchema } from './alarm-service/escalation-chain.js';
 
@@ -131,6 +132,12 @@ export const serverConfigSchema = z.strictObject({
       obligations: z.string().min(1).optional(),
     })
     .prefault({}),
+  environment: z
+    .strictObject({
+      /** Environment monitors and the limits on their averages (demo: environment.yaml). Unset: no averages. */
+      monitors: z.string().min(1).optional(),
+    })
+    .prefault({}),
   emergency: z
     .strictObject({
       /** Folder of emergency disposal cards (one YAML file per card). Unset: no cards, no incidents. */
@@ -206,6 +213,8 @@ export interface ServerConfig extends Omit<ServerConfigFile, 'park' | 'web'> {
   hazardRegister?: HazardRegister;
   /** The regulatory obligations, when `hazards.obligations` names a file. */
   hazardObligations?: ObligationsData;
+  /** The environment averages, when `environment.monitors` names a file. */
+  environmentSetup?: EnvironmentSetup;
   /** Disposal cards and the site plan, when `emergency.cards` names a folder. */
   emergencyData?: EmergencyData;
 }
@@ -249,6 +258,7 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
   const hazardRegister = value.hazards.register
     ? loadHazardRegister(label(path.resolve(dir, value.hazards.register)), parkModel, label(path.resolve(dir, value.hazards.catalogue)))
     : undefined;
+  const environmentSetup = value.environment.monitors ? loadEnvironment(label(path.resolve(dir, value.environment.monitors)), parkModel) : undefined;
   const hazardObligations = value.hazards.obligations ? loadObligations(label(path.resolve(dir, value.hazards.obligations))) : undefined;
   const chain = value.alarms.escalation.chain;
   if (chain) {
@@ -274,6 +284,7 @@ function resolveServerConfig(value: ServerConfigFile, file: string, dir: string,
     webDir: web.dir ? path.resolve(dir, web.dir) : defaultWebDir(),
     ...(hazardRegister ? { hazardRegister } : {}),
     ...(hazardObligations ? { hazardObligations } : {}),
+    ...(environmentSetup ? { environmentSetup } : {}),
     ...(emergencyData ? { emergencyData } : {}),
   };
 }

@@ -33,7 +33,10 @@ import { registerApiRoutes } from './http/api-routes.js';
 import { registerMetrics } from './http/metrics.js';
 import { SocketHub } from './realtime/socket-hub.js';
 import { AlarmEngine, AlarmRuleError } from './alarms/engine.js';
-import { rulesFromPark } from './alarms/rules.js';
+import { normalizeRule, rulesFromPark } from './alarms/rules.js';
+import { averageAlarmRules, averageCatalogueTags, ENVIRONMENT_GATEWAY } from './environment/environment.js';
+import { AverageMonitor } from './environment/average-monitor.js';
+import { registerEnvironmentRoutes } from './environment/environment-routes.js';
 import { AlarmJournal } from './alarm-service/alarm-journal.js';
 import { AlarmService } from './alarm-service/alarm-service.js';
 import { EscalationNotifier } from './alarm-service/escalation-notifier.js';
@@ -131,11 +134,13 @@ async function start(
   const auth: AuthContext = { users, sessions: new SessionStore(sessionTtlMs), throttle: new LoginThrottle(), audit, sessionTtlMs, secureCookies: config.auth.secureCookies };
 
   const catalogue = new Catalogue(config.parkModel);
+  if (config.environmentSetup) catalogue.addDerived(averageCatalogueTags(config.environmentSetup, ENVIRONMENT_GATEWAY));
   const live = new LiveValues();
   const gateways = new Gateways();
   let engine: AlarmEngine;
   try {
-    engine = new AlarmEngine(rulesFromPark(config.parkModel), {
+    const environmentRules = config.environmentSetup ? averageAlarmRules(config.environmentSetup, ENVIRONMENT_GATEWAY).map((r) => normalizeRule(r)) : [];
+    engine = new AlarmEngine([...rulesFromPark(config.parkModel), ...environmentRules], {
       escalateAfterMs: config.alarms.escalation.afterSeconds * 1000,
       firstOutWindowMs: config.alarms.firstOutWindowMinutes * 60_000,
     });
@@ -245,6 +250,12 @@ async function start(
   });
   await alarms.start();
   stack.push({ name: 'alarms', stop: () => alarms.stop() });
+  if (config.environmentSetup) {
+    let seq = 0;
+    const averages = new AverageMonitor(config.environmentSetup, store, (readings) => ingest.acceptLocal({ gateway: ENVIRONMENT_GATEWAY, seq: ++seq, readings }), log.child({ part: 'environment' }));
+    averages.start();
+    stack.push({ name: 'environment', stop: () => averages.stop() });
+  }
   if (chain && stopChain) {
     chain.start();
     // Stopped before the alarms, so no step fires while they shut down.
@@ -310,6 +321,7 @@ async function start(
   }
   if (emergency) registerEmergencyRoutes(app, { auth, live, emergency });
   registerIncidentFeedRoutes(app, { auth, feed: feed.feed });
+  registerEnvironmentRoutes(app, { auth, setup: config.environmentSetup });
   registerMetrics(app, { ingest, audit, socketClients: () => hub?.clients() ?? 0 });
   hub = new SocketHub(app.server, { auth, catalogue, live, gateways, alarms, risks: () => risk.all(), alarmSite: (id) => areaOf.get(id), alarmHazardSource: (id) => hazardSourceOf.get(id), log: log.child({ part: 'socket' }) });
   const h = hub;

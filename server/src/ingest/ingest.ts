@@ -235,6 +235,18 @@ export class Ingest {
   }
 
   /**
+   * Readings the server derives itself (the environment averages): stored
+   * and handed to the consumers like a gateway's, but without the accept log
+   * or sequence tracking, since they are computed again after a restart.
+   */
+  acceptLocal(msg: DataMessage): void {
+    this.queue.push(this.rowsOf(msg));
+    this.counters.readings += msg.readings.length;
+    this.schedule();
+    this.notify('data', msg.gateway, () => this.o.onData?.(msg, Date.now()));
+  }
+
+  /**
    * Hands a validated message to the consumers (live table, alarms,
    * incidents). A fault in one of them is logged (at a bounded rate) and
    * counted, never thrown into the MQTT client: the readings are already

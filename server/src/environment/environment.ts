@@ -66,6 +66,8 @@ export interface AverageTag {
   site?: string | undefined;
   hazardSource?: string | undefined;
   limits: { hh?: number; h?: number; l?: number; ll?: number };
+  /** The source instrument's range, for the tile's bar. */
+  range?: [number, number] | undefined;
   priority: AlarmPriority;
   basis: string;
   kind: 'fence-line' | 'outlet';
@@ -117,6 +119,7 @@ export function loadEnvironment(file: string, park: ParkConfig): EnvironmentSetu
         site: found.site,
         hazardSource: src.hazardSource,
         limits,
+        range: src.range ? [src.range[0], src.range[1]] : undefined,
         priority: a.priority,
         basis: a.basis,
         kind: m.kind,
@@ -146,6 +149,7 @@ export function averageCatalogueTags(setup: EnvironmentSetup, gateway: string): 
     ...(a.site !== undefined ? { site: a.site } : {}),
     ...(a.hazardSource !== undefined ? { hazardSource: a.hazardSource } : {}),
     equipment: 'environment',
+    ...(a.range ? { range: a.range } : {}),
     limits: a.limits,
   }));
 }

@@ -25,6 +25,7 @@ import { hrefOf, landingRoute, useRoute, useRouteParam } from './routing';
 // and the alarms start fast on a phone in a car.
 const TrendsPage = lazy(() => import('../features/trends/components/trends-page'));
 const KpiPage = lazy(() => import('../features/kpis/components/kpi-page'));
+const EnvironmentPage = lazy(() => import('../features/environment/components/environment-page'));
 
 // The browser allows sound only after a gesture on the page: the login click
 // (or any click or key) unlocks it.
@@ -145,6 +146,13 @@ function Workspace({ role }: { role: Role }) {
       {route === 'hazards' && (
         <Panel title={t('hazards.title')} testId="hazards-panel" className="workspace__page">
           <HazardsPage unitId={param} hrefOfUnit={(unit) => (unit === null ? hrefOf('hazards') : hrefOf('hazards', unit))} />
+        </Panel>
+      )}
+      {route === 'environment' && (
+        <Panel title={t('environment.title')} testId="environment-panel" className="workspace__page">
+          <Suspense fallback={<p className="layout__message">{t('trends.loadingModule')}</p>}>
+            <EnvironmentPage />
+          </Suspense>
         </Panel>
       )}
       {route === 'gateways' && (

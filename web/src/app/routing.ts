@@ -2,13 +2,13 @@ import { useSyncExternalStore } from 'react';
 import type { Role } from '@park/protocol';
 
 // Hash routing: `#/alarms`, `#/journal`, `#/trends`, `#/command`, `#/kpis`,
-// `#/hazards` (and `#/hazards/{unit}`), `#/gateways`, `#/incident/{id}`; an empty or unknown hash is the
+// `#/hazards` (and `#/hazards/{unit}`), `#/environment`, `#/gateways`, `#/incident/{id}`; an empty or unknown hash is the
 // role's landing screen (the commander's view for commanders, the overview
 // for everyone else). No router dependency; the address can be bookmarked
 // per screen (a wall showing the alarm list, a phone opening the command view).
 
 /** The screens in the navigation. */
-export const NAV_ROUTES = ['overview', 'command', 'alarms', 'journal', 'trends', 'kpis', 'hazards', 'gateways'] as const;
+export const NAV_ROUTES = ['overview', 'command', 'alarms', 'journal', 'trends', 'kpis', 'hazards', 'environment', 'gateways'] as const;
 export type NavRoute = (typeof NAV_ROUTES)[number];
 /** Every route: the navigation's, and pages reached from a screen (`#/incident/{id}` from the command view). */
 export const ROUTES = [...NAV_ROUTES, 'incident'] as const;

@@ -10,6 +10,7 @@ const LABEL = {
   trends: 'nav.trends',
   kpis: 'nav.kpis',
   hazards: 'nav.hazards',
+  environment: 'nav.environment',
   gateways: 'nav.gateways',
 } as const satisfies Record<NavRoute, string>;
 

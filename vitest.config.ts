@@ -11,6 +11,10 @@ export default defineConfig({
   resolve,
   ssr,
   test: {
+    // Two files at a time: most integration time is spent waiting (outages of
+    // 60 s, brokers and InfluxDB restarting), not computing, and nothing
+    // asserts on time, so a busy machine only makes tests slower.
+    maxWorkers: 2,
     projects: [
       {
         resolve,

@@ -17,6 +17,7 @@ ensureDebianPackages([
   { command: 'socat', pkg: 'socat', why: 'serial-line pairs for Modbus RTU tests' },
   { command: 'mbpoll', pkg: 'mbpoll', why: 'an independent Modbus master for checks' },
   { command: 'systemd-analyze', pkg: 'systemd', why: 'checking the service units' },
+  { file: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', pkg: 'fonts-wqy-microhei', why: 'Chinese text in the browser screenshots' },
 ]);
 ensureNpmDependencies();
 build();

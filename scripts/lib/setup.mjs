@@ -45,14 +45,17 @@ function hasCommand(name) {
 
 /**
  * Installs missing Debian packages. As root it runs apt-get; with password-less
- * sudo it uses sudo; otherwise it stops and prints the exact command.
- * @param {{ command: string, pkg: string, why: string }[]} needs
+ * sudo it uses sudo; otherwise it stops and prints the exact command. A need
+ * is met by a command on the PATH or, for packages without one (fonts), a file.
+ * @param {({ command: string, pkg: string, why: string } | { file: string, pkg: string, why: string })[]} needs
  */
 export function ensureDebianPackages(needs) {
-  const missing = needs.filter((n) => !hasCommand(n.command));
+  const present = (n) => ('command' in n ? hasCommand(n.command) : existsSync(n.file));
+  const what = (n) => ('command' in n ? n.command : n.pkg);
+  const missing = needs.filter((n) => !present(n));
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((n) => n.pkg))];
-  const list = missing.map((n) => `${n.command} (${n.why})`).join(', ');
+  const list = missing.map((n) => `${what(n)} (${n.why})`).join(', ');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = !isRoot && hasCommand('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (!hasCommand('apt-get') || (!isRoot && !sudo)) {
@@ -63,8 +66,8 @@ export function ensureDebianPackages(needs) {
   const aptGet = (args) => (isRoot ? run('apt-get', args, { env }) : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]));
   aptGet(['update', '-qq']);
   aptGet(['install', '-y', '-qq', ...pkgs]);
-  const still = missing.filter((n) => !hasCommand(n.command));
-  if (still.length > 0) fail(`Still missing after apt-get: ${still.map((n) => n.command).join(', ')}`);
+  const still = missing.filter((n) => !present(n));
+  if (still.length > 0) fail(`Still missing after apt-get: ${still.map(what).join(', ')}`);
 }
 
 /** Newest modification time under the given files or folders. */

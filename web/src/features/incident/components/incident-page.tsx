@@ -396,6 +396,15 @@ function Timeline({ detail, card, role, onChange }: { detail: IncidentDetail; ca
       <h3 id="incident-timeline" className="command__heading">
         {t('incident.timeline')}
       </h3>
+      <p className="incident__export" data-testid="incident-export">
+        {t('incident.export')}{' '}
+        <a className="button button--touch" href={`/api/incidents/${encodeURIComponent(detail.id)}/record.csv`} download data-testid="incident-export-csv">
+          CSV
+        </a>{' '}
+        <a className="button button--touch" href={`/api/incidents/${encodeURIComponent(detail.id)}/record.html`} target="_blank" rel="noopener" data-testid="incident-export-html">
+          {t('incident.export.print')}
+        </a>
+      </p>
       {mayAct && (
         <form
           className="command-card__ack"

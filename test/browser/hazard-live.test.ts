@@ -71,4 +71,19 @@ describe('major hazard installation, live', () => {
     await total.filter({ hasText: 'Measured total 81.50 t' }).waitFor();
     expect(await liveView.getByTestId('hazard-inventory').textContent()).toContain(en['hazards.live.inventory']);
   });
+
+  it('lists the regulatory obligations with their status, why they apply and the tags that show them', async () => {
+    const page = await pages.newPage();
+    await logInAs(page, started().park.url, 'viewer', '/#/hazards/hs01');
+    const table = page.locator('[data-testid="hazard-obligations"][data-missing="0"]');
+    await table.waitFor({ timeout: 20_000 });
+    const sis = table.locator('[data-testid="obligation-independent-sis"][data-status="met"]');
+    expect(await sis.textContent()).toContain('a.hs01.t101.sis_trip');
+    expect(await table.locator('[data-testid="obligation-video"]').getAttribute('data-status')).toBe('declared');
+    // hs04 is a level 2 methanol tank farm: no SIS duty, but shut-off on the tank farm.
+    await page.goto(`${started().park.url}/#/hazards/hs04`);
+    await page.locator('[data-testid="obligation-independent-sis"][data-status="not-applicable"]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('[data-testid="obligation-tank-farm-shutoff"]').getAttribute('data-status')).toBe('met');
+    await screenshot(page, 'hazard-obligations-hs04');
+  });
 });

@@ -88,6 +88,24 @@ export interface HazardUnitAnswer {
   readonly calculation: UnitCalculation;
   readonly summary: UnitSummary;
   readonly tags?: readonly { readonly id: string; readonly vessel: string; readonly item: string; readonly known: boolean; readonly gateway?: string }[];
+  /** The regulatory obligations and whether the configured tags show them present (docs/hazards.md). */
+  readonly obligations?: {
+    readonly source: string;
+    readonly version: number;
+    readonly date: string;
+    readonly results: readonly ObligationResult[];
+  };
+}
+
+export type ObligationStatus = 'met' | 'partial' | 'missing' | 'declared' | 'not-applicable';
+
+export interface ObligationResult {
+  readonly id: string;
+  readonly title: Localized;
+  readonly status: ObligationStatus;
+  readonly why: Localized;
+  readonly evidence: Localized;
+  readonly tags: readonly string[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { apiErrorText } from '../../../shared/api/error-text';
-import { fetchHazardRegister, fetchHazardUnit, unitReportHref, type HazardRegisterAnswer, type HazardUnitAnswer } from '../../../shared/api/hazards';
+import { fetchHazardRegister, fetchHazardUnit, unitReportHref, type HazardRegisterAnswer, type HazardUnitAnswer, type ObligationStatus } from '../../../shared/api/hazards';
 import { HazardLevel } from '../../../shared/components/hazard-level';
 import { useI18n, type I18n } from '../../../shared/i18n/i18n-context';
 import { HazardLive } from './hazard-live';
@@ -162,6 +162,8 @@ function UnitSheet({ unit, lang }: { unit: HazardUnitAnswer; lang: 'zh' | 'en' }
 
       <HazardLive unit={unit} />
 
+      {unit.obligations && <Obligations obligations={unit.obligations} />}
+
       <h4 className="hazards__sheet-title">{t('hazards.sheet')}</h4>
 
       <ol className="hazards__steps" data-testid="hazard-steps">
@@ -269,5 +271,56 @@ function UnitSheet({ unit, lang }: { unit: HazardUnitAnswer; lang: 'zh' | 'en' }
         </div>
       )}
     </>
+  );
+}
+
+const OBLIGATION_SYMBOL: Record<ObligationStatus, string> = { met: '✓', declared: '✎', partial: '◐', missing: '✕', 'not-applicable': '–' };
+
+/**
+ * What the installation's grade and substances oblige it to have, and
+ * whether the configured tags show each present: missing duties first,
+ * each with why it applies and what was found, so an engineer knows what to
+ * add and an inspector can follow the reasoning.
+ */
+function Obligations({ obligations }: { obligations: NonNullable<HazardUnitAnswer['obligations']> }) {
+  const { t, lang } = useI18n();
+  const rank: Record<ObligationStatus, number> = { missing: 0, partial: 1, declared: 2, met: 3, 'not-applicable': 4 };
+  const rows = [...obligations.results].sort((a, b) => rank[a.status] - rank[b.status]);
+  const missing = rows.filter((r) => r.status === 'missing' || r.status === 'partial').length;
+  return (
+    <section className="command__section" aria-labelledby="hazard-obligations" data-testid="hazard-obligations" data-missing={missing}>
+      <h4 id="hazard-obligations" className="hazards__sheet-title">
+        {t('hazards.obligations', { n: missing })}
+      </h4>
+      <p className="command__hint">{t('hazards.obligations.source', { source: obligations.source, version: obligations.version, date: obligations.date })}</p>
+      <div className="hazards__table-wrap">
+        <table className="kpi-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('hazards.obligations.col.duty')}</th>
+              <th scope="col">{t('hazards.obligations.col.status')}</th>
+              <th scope="col">{t('hazards.obligations.col.why')}</th>
+              <th scope="col">{t('hazards.obligations.col.evidence')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-testid={`obligation-${r.id}`} data-status={r.status}>
+                <td>{r.title[lang]}</td>
+                <td className="obligation__status" data-status={r.status}>
+                  <span aria-hidden="true">{OBLIGATION_SYMBOL[r.status]} </span>
+                  {t(`hazards.obligations.status.${r.status}`)}
+                </td>
+                <td>{r.why[lang]}</td>
+                <td>
+                  {r.evidence[lang]}
+                  {r.tags.length > 0 && <span className="command__hint"> ({r.tags.join(', ')})</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

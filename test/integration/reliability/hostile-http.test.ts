@@ -58,6 +58,12 @@ const ROUTES: readonly Route[] = [
   { method: 'PUT', doc: '/api/cards/{id}', path: '/api/cards/nope', access: 'configure' },
   { method: 'GET', doc: '/api/cards/match', path: '/api/cards/match?alarm=a.hs01.t101.level:hh', access: 'view' },
   { method: 'GET', doc: '/api/hazard-zone', path: '/api/hazard-zone?hazardSource=hs01', access: 'view' },
+  { method: 'GET', doc: '/api/incidents/{id}/hazard-zone', path: '/api/incidents/nope/hazard-zone', access: 'view' },
+  { method: 'GET', doc: '/api/hazard-register/{unit}/inventory', path: '/api/hazard-register/hs01/inventory', access: 'view' },
+  { method: 'GET', doc: '/api/incident-feed', path: '/api/incident-feed', access: 'view' },
+  { method: 'GET', doc: '/api/incident-feed/{id}', path: '/api/incident-feed/nope', access: 'view' },
+  { method: 'GET', doc: '/api/environment', path: '/api/environment', access: 'view' },
+  { method: 'GET', doc: '/api/park-map', path: '/api/park-map', access: 'view' },
 ];
 
 /** `METHOD /path` of every row of the REST table in docs/server.md; `…/x` continues the previous path. */

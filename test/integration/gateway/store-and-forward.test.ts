@@ -62,7 +62,8 @@ describe('gateway store-and-forward (issue 4)', () => {
     await server?.close();
   });
 
-  it('replays every reading of a broker outage in order, with seq continuity, while live data flows', async () => {
+  // The two outages run side by side (own brokers, ports and data folders): each is a minute of waiting.
+  it.concurrent('replays every reading of a broker outage in order, with seq continuity, while live data flows', async () => {
     const data = tempDir('gw-sf');
     let broker: EmbeddedBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
     const port = broker.port;
@@ -116,7 +117,7 @@ describe('gateway store-and-forward (issue 4)', () => {
     }
   }, TEST_TIMEOUT);
 
-  it('keeps the outage readings and the seq through kill -9 of the gateway', async () => {
+  it.concurrent('keeps the outage readings and the seq through kill -9 of the gateway', async () => {
     const data = tempDir('gw-kill');
     let broker: EmbeddedBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
     const port = broker.port;

@@ -15,6 +15,12 @@ export interface TestUnit {
   /** `holding:5`, `input:7`…: requests covering these addresses get exception 2. */
   illegal: Set<string>;
   muted: boolean;
+  /** Answers this many ms late (0: at once). */
+  delayMs: number;
+  /** Answers every request with a malformed frame (a byte count that does not match, a wrong function code). */
+  garbage: boolean;
+  /** Sends only the first half of each answer, then nothing more. */
+  half: boolean;
 }
 
 export interface ModbusTestServer {
@@ -33,7 +39,7 @@ export async function startModbusTestServer(): Promise<ModbusTestServer> {
   const unit = (id: number): TestUnit => {
     let u = units.get(id);
     if (!u) {
-      u = { holding: new Map(), input: new Map(), coils: new Map(), discrete: new Map(), illegal: new Set(), muted: false };
+      u = { holding: new Map(), input: new Map(), coils: new Map(), discrete: new Map(), illegal: new Set(), muted: false, delayMs: 0, garbage: false, half: false };
       units.set(id, u);
     }
     return u;
@@ -52,9 +58,18 @@ export async function startModbusTestServer(): Promise<ModbusTestServer> {
       const head = Buffer.alloc(7);
       head.writeUInt16BE(tid, 0);
       head.writeUInt16BE(0, 2);
-      head.writeUInt16BE(pdu.length + 1, 4);
+      let body = pdu;
+      // A malformed answer: the byte count claims more data than follows, and the function code is off by one.
+      if (u.garbage) body = Buffer.concat([Buffer.from([((pdu[0] as number) + 1) & 0x7f, 0xff]), pdu.subarray(2, 5)]);
+      head.writeUInt16BE(body.length + 1, 4);
       head.writeUInt8(unitId, 6);
-      socket.write(Buffer.concat([head, pdu]));
+      let frame = Buffer.concat([head, body]);
+      if (u.half) frame = frame.subarray(0, Math.max(1, Math.floor(frame.length / 2)));
+      if (u.delayMs > 0) {
+        setTimeout(() => {
+          if (!socket.destroyed) socket.write(frame);
+        }, u.delayMs);
+      } else socket.write(frame);
     };
     const exception = (code: number) => reply(Buffer.from([fc | 0x80, code]));
     if (!table) return exception(1);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { GATEWAY_ID_PATTERN, MAX_READINGS_PER_MESSAGE } from '@park/protocol';
 import {
@@ -14,6 +15,7 @@ import {
   type EnvBinding,
   type ParkConfig,
 } from '@park/protocol/config';
+import type { ConfigWorkerResult } from './config-worker.js';
 
 /**
  * The gateway's configuration file (`npm run gateway -- --config FILE`).
@@ -121,6 +123,42 @@ export const GATEWAY_ENV: readonly EnvBinding[] = [
 export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const loaded = loadConfigFile(file, gatewayConfigSchema, { overrides: envOverrides(env, GATEWAY_ENV) });
   return resolveGatewayConfig(loaded.value, file, loaded.dir, env);
+}
+
+/**
+ * `loadGatewayConfig` in a worker thread, for the command. The YAML parser
+ * keeps a node with source ranges for every scalar: a park model of 10,000
+ * tags (3 MB) costs it over 100 MB of heap and seconds of CPU, and in the
+ * main thread that garbage would stay in the process (V8 gives it back only
+ * after a full collection, which an idle gateway may not run for half a
+ * minute or more).
+ * The worker's heap goes with the worker; the result is the plain
+ * configuration, cloned. The park model itself is not carried over.
+ */
+export function loadGatewayConfigInWorker(file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./config-worker.js', import.meta.url), { workerData: { file, env: { ...env } } });
+    let settled = false;
+    worker.once('message', (r: ConfigWorkerResult) => {
+      settled = true;
+      if (r.ok) resolve(fromClone(r.config));
+      else reject('problems' in r ? new ConfigError(r.problems) : new Error(r.error));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`configuration worker exited with code ${code} without a result`));
+    });
+  });
+}
+
+/** A structured clone turns Buffers into plain Uint8Arrays. */
+function fromClone(c: GatewayConfig): GatewayConfig {
+  if (!c.tls) return c;
+  const buf = (u: Uint8Array | undefined): Buffer | undefined => (u ? Buffer.from(u.buffer, u.byteOffset, u.byteLength) : undefined);
+  return { ...c, tls: { ca: buf(c.tls.ca), cert: buf(c.tls.cert), key: buf(c.tls.key), rejectUnauthorized: c.tls.rejectUnauthorized } };
 }
 
 /** For tests and embedding: a config given as an object, validated the same way. */

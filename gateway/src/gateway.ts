@@ -50,10 +50,11 @@ interface DeviceRuntime {
 /** Validates the drivers (configuration errors throw `DriverConfigError` before any I/O), then starts everything. */
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const version = readVersion();
-  const devices: DeviceRuntime[] = config.devices.map((device) => {
-    const driver = createDriver(device);
-    return { device, driver, plan: driver.init(), status: 'connecting' as DeviceStatus, counters: newDeviceCounters() };
-  });
+  const devices: DeviceRuntime[] = [];
+  for (const device of config.devices) {
+    const driver = await createDriver(device);
+    devices.push({ device, driver, plan: driver.init(), status: 'connecting', counters: newDeviceCounters() });
+  }
 
   mkdirSync(config.dataDir, { recursive: true });
   const outbox = new Outbox(config.dataDir, config.outbox.maxMB * 1024 * 1024, config.outbox.segmentMB * 1024 * 1024);

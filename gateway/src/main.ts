@@ -5,7 +5,7 @@ import { formatReport } from './check/format.js';
 import { CHECK_EXIT } from './check/report.js';
 import { runCheck } from './check/run-check.js';
 import { GATEWAY_USAGE, parseGatewayArgs, type GatewayArgs } from './cli-args.js';
-import { loadGatewayConfig, type GatewayConfig } from './config.js';
+import { loadGatewayConfigInWorker, type GatewayConfig } from './config.js';
 import { DriverConfigError } from './drivers/driver.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   let config;
   try {
-    config = loadGatewayConfig(args.config);
+    config = await loadGatewayConfigInWorker(args.config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`park-gateway: configuration error\n${err.message}\n`);

@@ -63,10 +63,11 @@ interface DeviceRun {
 export async function runCheck(config: GatewayConfig, options: CheckOptions = {}): Promise<CheckReport> {
   const startedAt = Date.now();
   const timeoutMs = options.timeoutMs ?? CHECK_TIMEOUT_MS;
-  const runs: DeviceRun[] = config.devices.map((device) => {
-    const driver = createDriver(device);
-    return { device, driver, plan: driver.init(), state: 'connecting', first: new Map() };
-  });
+  const runs: DeviceRun[] = [];
+  for (const device of config.devices) {
+    const driver = await createDriver(device);
+    runs.push({ device, driver, plan: driver.init(), state: 'connecting', first: new Map() });
+  }
 
   const notes: Note[] = [];
   const failures: string[] = [];

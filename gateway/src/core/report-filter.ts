@@ -13,15 +13,31 @@ import type { Sample } from './types.js';
  * driver's NaN, as the contract asks.
  */
 
+/**
+ * Per tag, in plain fields rather than the Sample objects themselves: a sample kept here lives
+ * for a whole poll period, long enough for V8 to move it to the old generation, so keeping
+ * objects made every poll leave a tag's worth of old-generation garbage behind (the heap then
+ * grows between full collections by the size of all samples of a period).
+ */
 interface TagState {
   deadband: number;
-  /** Last published. */
-  sent?: Sample;
+  /** Last published: whether any, value, quality, error, when. */
+  sent: boolean;
+  sentV: number;
+  sentQ: Sample['q'];
+  sentErr: string | undefined;
   sentAt: number;
-  /** Latest sample, published or not. */
-  latest?: Sample;
+  /** Latest sample, published or not (for integrity re-sends). */
+  latest: boolean;
+  latestV: number;
+  latestQ: Sample['q'];
+  latestErr: string | undefined;
   /** Last value of a good or uncertain sample. */
   lastValue: number;
+}
+
+function newState(deadband: number): TagState {
+  return { deadband, sent: false, sentV: 0, sentQ: 'good', sentErr: undefined, sentAt: 0, latest: false, latestV: 0, latestQ: 'good', latestErr: undefined, lastValue: 0 };
 }
 
 export class ReportFilter {
@@ -32,7 +48,7 @@ export class ReportFilter {
     deadbands: Iterable<[string, number]>,
     private readonly integrityPeriodMs: number,
   ) {
-    for (const [id, deadband] of deadbands) this.tags.set(id, { deadband, sentAt: 0, lastValue: 0 });
+    for (const [id, deadband] of deadbands) this.tags.set(id, newState(deadband));
   }
 
   /** The samples to publish out of `samples` (values of bad ones replaced). */
@@ -40,22 +56,27 @@ export class ReportFilter {
     for (const s0 of samples) {
       let st = this.tags.get(s0.id);
       if (!st) {
-        st = { deadband: 0, sentAt: 0, lastValue: 0 };
+        st = newState(0);
         this.tags.set(s0.id, st);
       }
       let s = s0;
       if (s.q === 'bad' || !Number.isFinite(s.v)) s = { ...s, v: st.lastValue };
       else st.lastValue = s.v;
-      st.latest = s;
-      const last = st.sent;
+      st.latest = true;
+      st.latestV = s.v;
+      st.latestQ = s.q;
+      st.latestErr = s.err;
       const due =
-        last === undefined ||
-        last.q !== s.q ||
-        last.err !== s.err ||
-        (st.deadband > 0 ? Math.abs(s.v - last.v) > st.deadband : s.v !== last.v) ||
+        !st.sent ||
+        st.sentQ !== s.q ||
+        st.sentErr !== s.err ||
+        (st.deadband > 0 ? Math.abs(s.v - st.sentV) > st.deadband : s.v !== st.sentV) ||
         (this.integrityPeriodMs > 0 && now - st.sentAt >= this.integrityPeriodMs);
       if (due) {
-        st.sent = s;
+        st.sent = true;
+        st.sentV = s.v;
+        st.sentQ = s.q;
+        st.sentErr = s.err;
         st.sentAt = now;
         out.push(s);
       } else {
@@ -69,10 +90,13 @@ export class ReportFilter {
   resendDue(now: number): Sample[] {
     const out: Sample[] = [];
     if (this.integrityPeriodMs <= 0) return out;
-    for (const st of this.tags.values()) {
+    for (const [id, st] of this.tags) {
       if (!st.latest || now - st.sentAt < this.integrityPeriodMs) continue;
-      const s: Sample = { ...st.latest, ts: now };
-      st.sent = s;
+      const s: Sample = st.latestErr === undefined ? { id, ts: now, v: st.latestV, q: st.latestQ } : { id, ts: now, v: st.latestV, q: st.latestQ, err: st.latestErr };
+      st.sent = true;
+      st.sentV = s.v;
+      st.sentQ = s.q;
+      st.sentErr = s.err;
       st.sentAt = now;
       out.push(s);
     }

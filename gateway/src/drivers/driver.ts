@@ -47,5 +47,5 @@ export class DriverConfigError extends Error {
   override name = 'DriverConfigError';
 }
 
-/** Protocol name → factory. */
-export type DriverFactory = (device: DeviceConfig) => Driver;
+/** Protocol name → factory (asynchronous: a protocol's stack is loaded when first needed). */
+export type DriverFactory = (device: DeviceConfig) => Promise<Driver>;

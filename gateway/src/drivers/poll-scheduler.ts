@@ -2,9 +2,12 @@ import type { Driver } from './driver.js';
 
 /**
  * Calls `readGroup(i)` of each driver every group interval. A read never
- * overlaps itself: when one takes longer than its interval, the missed
- * ticks are skipped (and counted as overruns), so a slow device delays only
- * itself. Ticks are aligned to the start time to avoid drift.
+ * overlaps itself, so a slow device delays only itself. Ticks are aligned to
+ * the start time to avoid drift. When a read ends after its next tick was
+ * due, that tick starts at once (late) rather than being dropped: a cycle
+ * that takes 1.05 s of a 1 s interval then costs 5 % of the readings, not
+ * half of them. Ticks that passed entirely while the read ran are skipped.
+ * Every tick not started on time (late or skipped) counts as an overrun.
  */
 export class PollScheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -25,15 +28,14 @@ export class PollScheduler {
           const now = Date.now();
           next += intervalMs;
           if (next <= now) {
-            const missed = Math.ceil((now - next) / intervalMs);
-            this.overruns += missed;
-            next += missed * intervalMs;
-            if (next <= now) next += intervalMs;
+            const skipped = Math.floor((now - next) / intervalMs);
+            this.overruns += skipped + 1;
+            next += skipped * intervalMs;
           }
           const t = setTimeout(() => {
             this.timers.delete(t);
             tick();
-          }, next - now);
+          }, Math.max(0, next - now));
           this.timers.add(t);
         });
       this.running.add(p);

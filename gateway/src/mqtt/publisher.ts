@@ -55,7 +55,11 @@ export class Publisher implements BatchSink {
   private replaying: (InFlight & { done: boolean })[] = [];
   private stopped = false;
   private status: StatusMessage | undefined;
-  private meta: MetaMessage | undefined;
+  /**
+   * The catalogue, kept encoded: it does not change while running, and as objects it held a
+   * handful of strings per tag (about 350 bytes a tag) for a message sent once per connect.
+   */
+  private meta: Buffer | undefined;
   private readonly topics: { data: string; status: string; meta: string };
   /** Called when live capacity frees up (the batcher sends what waits). */
   onDrain: () => void = () => {};
@@ -73,7 +77,7 @@ export class Publisher implements BatchSink {
 
   start(status: StatusMessage, meta: MetaMessage): void {
     this.status = status;
-    this.meta = meta;
+    this.meta = Buffer.from(encodeMetaMessage(meta));
     this.connect();
     this.watch = setInterval(() => this.checkAcks(), WATCH_INTERVAL_MS);
   }
@@ -233,13 +237,13 @@ export class Publisher implements BatchSink {
   }
 
   setMeta(meta: MetaMessage): void {
-    this.meta = meta;
-    if (this.connected) this.client?.publish(this.topics.meta, encodeMetaMessage(meta), { qos: 1, retain: true });
+    this.meta = Buffer.from(encodeMetaMessage(meta));
+    if (this.connected) this.client?.publish(this.topics.meta, this.meta, { qos: 1, retain: true });
   }
 
   private publishRetained(): void {
     if (this.status) this.client?.publish(this.topics.status, encodeStatusMessage({ ...this.status, ts: Date.now() }), { qos: 1, retain: true });
-    if (this.meta) this.client?.publish(this.topics.meta, encodeMetaMessage(this.meta), { qos: 1, retain: true });
+    if (this.meta) this.client?.publish(this.topics.meta, this.meta, { qos: 1, retain: true });
   }
 
   /** Live messages awaiting PUBACK. */

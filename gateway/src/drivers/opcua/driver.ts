@@ -40,6 +40,14 @@ import { numericValue, pickTimestamp, qualityOf } from './status.js';
 /** `err` of the tags while the device is unreachable. */
 export const OPCUA_ERR = { notConnected: 'BadNotConnected', connectionLost: 'BadConnectionClosed', silent: 'BadTimeout', typeMismatch: 'BadTypeMismatch' } as const;
 
+/**
+ * Monitored items per CreateMonitoredItems request. One request for 20,000
+ * items took the simulators' node-opcua server longer than the 5 s request
+ * timeout, so the subscription was torn down and rebuilt forever; servers
+ * may also cap the items per call (OperationLimits/MaxMonitoredItemsPerCall).
+ */
+export const MONITORED_ITEMS_PER_CALL = 1000;
+
 interface Resolved {
   tag: OpcuaDevice['tags'][number];
   nodeId: NodeId;
@@ -59,6 +67,7 @@ class OpcuaDriver implements Driver {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private certManager: OPCUACertificateManager | undefined;
+  private queued: Sample[] = [];
 
   constructor(readonly device: OpcuaDevice) {}
 
@@ -196,21 +205,36 @@ class OpcuaDriver implements Driver {
     const filter = s.deadband
       ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: s.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent, deadbandValue: s.deadband.value })
       : null;
-    // A monitored item group shares one set of monitoring parameters: one group per sampling interval.
-    const groups = samplingGroups(
+    // A monitored item group shares one set of monitoring parameters: one group per sampling
+    // interval, created in requests of at most MONITORED_ITEMS_PER_CALL items, one after another,
+    // each within the timeout. Items of the first requests deliver while the next are created.
+    const chunks = samplingGroups(
       this.resolved.map((r) => r.tag),
       s.samplingIntervalMs,
-    ).map((g) => {
-      const items = g.indexes.map((i) => ({ nodeId: (this.resolved[i] as Resolved).nodeId, attributeId: AttributeIds.Value }));
-      const group = ClientMonitoredItemGroup.create(sub, items, { samplingInterval: g.samplingIntervalMs, queueSize: s.queueSize, discardOldest: true, filter }, TimestampsToReturn.Both);
+    ).flatMap((g) => {
+      const out: { samplingIntervalMs: number; indexes: number[] }[] = [];
+      for (let i = 0; i < g.indexes.length; i += MONITORED_ITEMS_PER_CALL) out.push({ samplingIntervalMs: g.samplingIntervalMs, indexes: g.indexes.slice(i, i + MONITORED_ITEMS_PER_CALL) });
+      return out;
+    });
+    const groups: { samplingIntervalMs: number; indexes: number[]; group: ClientMonitoredItemGroup }[] = [];
+    let requested = 0;
+    for (const c of chunks) {
+      if (this.stopped) return;
+      const items = c.indexes.map((i) => ({ nodeId: (this.resolved[i] as Resolved).nodeId, attributeId: AttributeIds.Value }));
+      const group = ClientMonitoredItemGroup.create(sub, items, { samplingInterval: c.samplingIntervalMs, queueSize: s.queueSize, discardOldest: true, filter }, TimestampsToReturn.Both);
       group.on('changed', (_item, dataValue, index) => {
         this.lastActivity = Date.now();
-        const r = this.resolved[g.indexes[index] ?? -1];
-        if (r) this.ctx?.emit([this.sample(r, dataValue, Date.now())]);
+        const r = this.resolved[c.indexes[index] ?? -1];
+        if (r) this.queue(this.sample(r, dataValue, Date.now()));
       });
-      return { ...g, group, initialized: new Promise<void>((resolve) => group.once('initialized', () => resolve())) };
-    });
-    await withTimeout(Promise.all(groups.map((g) => g.initialized)), s.timeoutMs, 'create monitored items');
+      const created = new Promise<void>((resolve, reject) => {
+        group.once('initialized', () => resolve());
+        group.once('err', (message: string) => reject(new Error(`create monitored items: ${message}`)));
+      });
+      requested += c.indexes.length;
+      await withTimeout(created, s.timeoutMs, `create monitored items ${requested - c.indexes.length + 1}–${requested} of ${this.resolved.length}`);
+      groups.push({ ...c, group });
+    }
     // Items the server refused are bad with the server's reason, from the start.
     const refused: Sample[] = [];
     const revised: string[] = [];
@@ -227,12 +251,27 @@ class OpcuaDriver implements Driver {
     if (revised.length > 0) this.ctx?.log.info({ device: this.device.id, revised: revised.slice(0, 20), count: revised.length }, 'OPC UA sampling intervals revised by the server');
     if (refused.length > 0) {
       this.ctx?.emit(refused);
-      this.ctx?.log.warn({ device: this.device.id, refused: refused.map((r) => `${r.id}: ${r.err}`) }, 'OPC UA monitored items refused');
+      this.ctx?.log.warn({ device: this.device.id, refused: refused.slice(0, 20).map((r) => `${r.id}: ${r.err}`), count: refused.length }, 'OPC UA monitored items refused');
     }
     this.watchdog = setInterval(() => {
       const silent = Date.now() - this.lastActivity;
       if (silent > s.watchdogMs) fail(OPCUA_ERR.silent, `no notification nor keep-alive for ${Math.round(silent / 1000)} s: subscription rebuilt`);
     }, Math.min(1000, s.watchdogMs / 4));
+  }
+
+  /**
+   * Notifications arrive one item at a time, all the items of one publish response in one go:
+   * they are handed on together (one report filter and batcher pass per response, not per item).
+   */
+  private queue(sample: Sample): void {
+    if (this.queued.length === 0) queueMicrotask(() => this.flushQueued());
+    this.queued.push(sample);
+  }
+
+  private flushQueued(): void {
+    const out = this.queued;
+    this.queued = [];
+    if (out.length > 0) this.ctx?.emit(out);
   }
 
   private sample(r: Resolved, dv: DataValue, now: number): Sample {

@@ -10,6 +10,8 @@ import { UnitImage, type WriteRequest } from './unit-image.js';
  */
 export class ModbusBank {
   private readonly units = new Map<number, { image: UnitImage; device: SimDevice }>();
+  /** Units whose image is older than the model: encoded again on their next read. */
+  private readonly stale = new Set<number>();
 
   constructor(
     devices: readonly SimDevice[],
@@ -30,7 +32,7 @@ export class ModbusBank {
   }
 
   image(unitId: number): UnitImage | undefined {
-    return this.units.get(unitId)?.image;
+    return this.current(unitId)?.image;
   }
 
   /**
@@ -39,17 +41,26 @@ export class ModbusBank {
    * that unit id.
    */
   answer(unitId: number, pdu: Buffer): Buffer | 'silent' | 'unknown' {
-    const unit = this.units.get(unitId);
+    const unit = this.current(unitId);
     if (!unit) return 'unknown';
     if (!this.model.deviceOnline(unit.device.id)) return 'silent';
     return unit.image.handle(pdu, (image, request) => this.write(image, request));
   }
 
-  /** Copies every point's current value into the register images. */
+  /**
+   * Marks every unit's image as behind the model. The values are copied in
+   * when a unit is next read, one unit at a time: encoding a whole fleet
+   * (100,000 points) at once every second blocked the listener for longer
+   * than a gateway's timeout, and units nobody reads cost nothing.
+   */
   refresh(): void {
-    for (const { image } of this.units.values()) {
-      for (const p of image.points) writePoint(image, p, this.model);
-    }
+    for (const id of this.units.keys()) this.stale.add(id);
+  }
+
+  private current(unitId: number): { image: UnitImage; device: SimDevice } | undefined {
+    const unit = this.units.get(unitId);
+    if (unit && this.stale.delete(unitId)) for (const p of unit.image.points) writePoint(unit.image, p, this.model);
+    return unit;
   }
 
   private write(image: UnitImage, request: WriteRequest): boolean {

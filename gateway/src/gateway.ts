@@ -101,6 +101,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       outboxReadings: ob.readings,
       outboxBytes: ob.bytes,
       outboxDroppedMessages: ob.droppedMessages,
+      outboxLostMessages: p.outboxLostMessages,
+      outboxLostReadings: p.outboxLostReadings,
       outboxDroppedReadings: ob.droppedReadings,
       mqttConnects: p.connects,
       pollOverruns: scheduler.overruns,

@@ -32,6 +32,9 @@ export interface PublisherCounters {
   replayedReadings: number;
   outboxedMessages: number;
   outboxedReadings: number;
+  /** Batches the outbox could not store at all (its disk full, nothing older left to drop). */
+  outboxLostMessages: number;
+  outboxLostReadings: number;
 }
 
 interface InFlight {
@@ -43,7 +46,7 @@ const WATCH_INTERVAL_MS = 500;
 const STOP_FLUSH_MS = 3000;
 
 export class Publisher implements BatchSink {
-  readonly counters: PublisherCounters = { connects: 0, messagesPublished: 0, readingsPublished: 0, replayedMessages: 0, replayedReadings: 0, outboxedMessages: 0, outboxedReadings: 0 };
+  readonly counters: PublisherCounters = { connects: 0, messagesPublished: 0, readingsPublished: 0, replayedMessages: 0, replayedReadings: 0, outboxedMessages: 0, outboxedReadings: 0, outboxLostMessages: 0, outboxLostReadings: 0 };
   private client: MqttClient | undefined;
   private gen = 0;
   connected = false;
@@ -159,9 +162,31 @@ export class Publisher implements BatchSink {
   }
 
   private toOutbox(rec: OutboxRecord): void {
-    this.outbox.append(rec);
+    const dropped = this.outbox.stats().droppedMessages;
+    try {
+      this.outbox.append(rec);
+    } catch (err) {
+      // A full disk must not stop the gateway: reading goes on, the live
+      // value is published when the broker is back, and the loss is counted
+      // and said (status counters, /metrics, a warning every 10 s at most).
+      this.counters.outboxLostMessages++;
+      this.counters.outboxLostReadings += rec.count;
+      this.warnDisk((err as Error).message);
+      return;
+    }
+    if (this.outbox.stats().droppedMessages > dropped) this.warnDisk('disk full: the oldest waiting batches were dropped to make room');
     this.counters.outboxedMessages++;
     this.counters.outboxedReadings += rec.count;
+  }
+
+  private lastDiskWarning = 0;
+
+  private warnDisk(reason: string): void {
+    const now = Date.now();
+    if (now - this.lastDiskWarning < 10_000) return;
+    this.lastDiskWarning = now;
+    const s = this.outbox.stats();
+    this.log.warn({ reason, lostMessages: this.counters.outboxLostMessages, lostReadings: this.counters.outboxLostReadings, droppedMessages: s.droppedMessages, waitingMessages: s.messages }, 'outbox cannot store every batch');
   }
 
   private checkAcks(): void {

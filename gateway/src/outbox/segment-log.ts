@@ -124,8 +124,27 @@ export class Outbox {
     return path.join(this.dir, 'cursor');
   }
 
-  /** Appends one message and fsyncs it. */
+  /**
+   * Appends one message and fsyncs it. When the disk is full (ENOSPC,
+   * EDQUOT) the oldest waiting segments are dropped and counted, as when the
+   * configured size is exceeded, until the message fits; if nothing is left
+   * to drop, it throws OutboxDiskFullError and the log is as before the call
+   * (a partly written record is cut off).
+   */
   append(rec: OutboxRecord): void {
+    for (;;) {
+      try {
+        this.appendOnce(rec);
+        return;
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        // Keep the newest: only older, complete segments are given up for it.
+        if (this.segments.length <= 1 || !this.dropOldest()) throw new OutboxDiskFullError((err as Error).message);
+      }
+    }
+  }
+
+  private appendOnce(rec: OutboxRecord): void {
     const payload = Buffer.from(`${rec.seq} ${rec.count} ${rec.readings}`, 'utf8');
     const buf = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
     buf.writeUInt32LE(payload.length, 0);
@@ -140,8 +159,25 @@ export class Outbox {
       this.fd = openSync(last.file, 'a');
       fsyncDir(this.dir);
     }
-    writeSync(this.fd, buf);
-    fsyncSync(this.fd);
+    try {
+      // A nearly full disk takes part of the record and reports success: a short write is a full disk too.
+      const written = writeSync(this.fd, buf);
+      if (written !== buf.length) throw Object.assign(new Error(`short write (${written} of ${buf.length} bytes): disk full`), { code: 'ENOSPC' });
+      fsyncSync(this.fd);
+    } catch (err) {
+      // Cut off what part of the record got written, so the log stays readable.
+      try {
+        ftruncateSync(this.fd, last.bytes);
+      } catch {
+        // the next open() cuts a torn tail anyway
+      }
+      if (last.count === 0) {
+        this.closeActive();
+        this.segments.pop();
+        rmSync(last.file, { force: true });
+      }
+      throw err;
+    }
     last.bytes += buf.length;
     last.count++;
     last.readings += rec.count;
@@ -149,6 +185,17 @@ export class Outbox {
     this.totalBytes += buf.length;
     this.maxSeq = Math.max(this.maxSeq, rec.seq);
     this.enforceLimit();
+  }
+
+  /** Drops the oldest segment (not the one being written), counting what was still waiting in it. */
+  private dropOldest(): boolean {
+    if (this.segments.length <= 1) return false;
+    const first = this.segments[0] as Segment;
+    const acked = this.ackedInFirst;
+    this.droppedMessages += first.count - acked;
+    this.droppedReadings += acked === 0 ? first.readings : Math.round((first.readings * (first.count - acked)) / first.count);
+    this.removeFirst();
+    return true;
   }
 
   private enforceLimit(): void {
@@ -316,4 +363,14 @@ export function outboxDiskBytes(dataDir: string): number {
   let n = 0;
   for (const f of readdirSync(dir)) if (NAME.test(f)) n += statSync(path.join(dir, f)).size;
   return n;
+}
+
+/** The outbox's disk is full and nothing older is left to give up: the message is lost, and counted by the caller. */
+export class OutboxDiskFullError extends Error {
+  override name = 'OutboxDiskFullError';
+}
+
+function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

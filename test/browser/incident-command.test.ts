@@ -163,4 +163,25 @@ describe('emergency command on a phone', () => {
     await page.getByTestId('park-map-svg').screenshot({ path: path.join(SCREENSHOTS, 'incident-map-phone.png') });
     await page.getByTestId('incident-steps').screenshot({ path: path.join(SCREENSHOTS, 'incident-steps-phone.png') });
   });
+
+  it('offers the disposal card an alarm opens, beside the alarm, and starts the response with it', async () => {
+    const { gateways: gw } = started();
+    const page = await pages.newPage(PHONE);
+    await logInAs(page, started().park.url, 'commander');
+    await page.getByTestId('command-view').waitFor({ timeout: WAIT_MS });
+    // A methanol tank-farm detector over its level-2 set point: the methanol card matches but does not open by itself.
+    await gw.publish('gw-b', [{ id: 'b.hs04.gd01', ts: Date.now(), v: 0, q: 'good' }]);
+    await gw.publish('gw-b', [{ id: 'b.hs04.gd01', ts: Date.now(), v: 60, q: 'good' }]);
+    const card = page.locator('[data-testid="command-alarm-b.hs04.gd01:hh"] [data-testid="alarm-card-link"][data-card-id="hs04-methanol-spill"]');
+    await card.waitFor({ timeout: WAIT_MS });
+    expect(await card.textContent()).toContain('甲醇');
+    await card.getByTestId('alarm-card-open').tap();
+    await page.locator('[data-testid="incident-page"][data-state="open"]').waitFor({ timeout: WAIT_MS });
+    expect(await page.getByTestId('incident-title').textContent()).toContain('甲醇');
+
+    // The alarm list (the alarm's detail) offers the same card.
+    const list = await pages.newPage();
+    await logInAs(list, started().park.url, 'operator', '/#/alarms');
+    await list.locator('[data-testid="alarm-row-b.hs04.gd01:hh"] [data-testid="alarm-card-link"][data-card-id="hs04-methanol-spill"]').waitFor({ timeout: WAIT_MS });
+  });
 });

@@ -162,7 +162,7 @@ function Workspace({ role }: { role: Role }) {
       )}
       {route === 'alarms' && (
         <Panel title={t('alarms.title')} testId="alarms-panel" className="workspace__page">
-          <AlarmList role={role} />
+          <AlarmList role={role} hrefOfIncident={(id) => hrefOf('incident', id)} />
         </Panel>
       )}
       {route === 'journal' && (

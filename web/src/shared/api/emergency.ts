@@ -281,9 +281,32 @@ async function act<T>(path: string, body: unknown, check: (b: unknown) => b is T
   }
 }
 
-export function openIncident(cardId: string, note?: string): Promise<EmergencyOutcome<Incident>> {
+export function openIncident(cardId: string, note?: string, alarmId?: string): Promise<EmergencyOutcome<Incident>> {
   const trimmed = note?.trim();
-  return act('/api/incidents', trimmed ? { cardId, note: trimmed } : { cardId }, isIncident);
+  return act('/api/incidents', { cardId, ...(trimmed ? { note: trimmed } : {}), ...(alarmId ? { alarmId } : {}) }, isIncident);
+}
+
+export interface CardMatch {
+  readonly reason: string;
+  readonly card: CardSummary;
+}
+
+const matches = new Map<string, Promise<readonly CardMatch[]>>();
+
+/** `GET /api/cards/match?alarm=`: the disposal cards an alarm opens, best first; asked once per alarm id and page. */
+export function fetchCardMatches(alarmId: string): Promise<readonly CardMatch[]> {
+  let p = matches.get(alarmId);
+  if (!p) {
+    p = getChecked(
+      `/api/cards/match?alarm=${encodeURIComponent(alarmId)}`,
+      (b): b is { matches: CardMatch[] } => isRecord(b) && Array.isArray(b.matches) && b.matches.every((m) => isRecord(m) && isRecord(m.card) && typeof m.card.id === 'string'),
+      'card matches',
+    ).then((b) => b.matches);
+    // A failed answer is asked again next time.
+    p.catch(() => matches.delete(alarmId));
+    matches.set(alarmId, p);
+  }
+  return p;
 }
 
 export function tickStep(id: string, seq: number, done: boolean, comment?: string): Promise<EmergencyOutcome<Incident>> {

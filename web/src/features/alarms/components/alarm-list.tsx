@@ -6,6 +6,7 @@ import { ackAlarm, shelveAlarm, unshelveAlarm, type ActionOutcome } from '../../
 import { useI18n } from '../../../shared/i18n/i18n-context';
 import { ACTIVE_STATES, awaitsAck, priorityRank, stateRank, type ActiveState } from '../../../shared/live/alarm-store';
 import { useAlarmList, useCatalogue } from '../../../shared/live/live-instance';
+import { AlarmCardLink } from '../../../shared/emergency/alarm-card-link';
 import type { Catalogue } from '../../../shared/live/live-store';
 import { decimalsFor, formatNumber } from '../../../shared/live/tag-status';
 import { formatDateTimeWithZone } from '../../../shared/time/format';
@@ -58,7 +59,7 @@ function valueText(alarm: AlarmEvent, catalogue: Catalogue | null): string {
   return `${formatNumber(alarm.value, decimalsFor(tag, alarm.value))}${tag?.unit ? ` ${tag.unit}` : ''}`;
 }
 
-export function AlarmList({ role }: { role: Role }) {
+export function AlarmList({ role, hrefOfIncident }: { role: Role; hrefOfIncident: (id: string) => string }) {
   const { t, lang } = useI18n();
   const alarms = useAlarmList();
   const catalogue = useCatalogue();
@@ -344,7 +345,14 @@ export function AlarmList({ role }: { role: Role }) {
                     <span className="alarms__tag-name">{alarm.kind === 'gateway-offline' ? alarm.tagId : tagDisplayName(tag, alarm.tagId, lang)}</span>
                     <span className="alarms__sub">{alarm.id}</span>
                   </td>
-                  <td data-testid="alarm-text">{alarmText(t, lang, alarm, catalogue)}</td>
+                  <td data-testid="alarm-text">
+                    {alarmText(t, lang, alarm, catalogue)}
+                    {(alarm.priority === 'critical' || alarm.priority === 'high') && (
+                      <span className="alarms__sub">
+                        <AlarmCardLink alarm={alarm} role={role} hrefOfIncident={hrefOfIncident} />
+                      </span>
+                    )}
+                  </td>
                   <td className="alarms__value">{valueText(alarm, catalogue)}</td>
                   <td className="alarms__acked">
                     {alarm.ackedBy ? t('alarms.ackedBy', { user: alarm.ackedBy, time: formatDateTimeWithZone(new Date(alarm.ackedAt ?? alarm.ts)) }) : '—'}

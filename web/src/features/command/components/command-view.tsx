@@ -17,6 +17,7 @@ import { formatDateTimeWithZone } from '../../../shared/time/format';
 import { refusalText } from '../../../shared/alarms/action-words';
 import { CommandIncidents } from './command-incidents';
 import { CommandFeed } from './command-feed';
+import { AlarmCardLink } from '../../../shared/emergency/alarm-card-link';
 
 // The commander's view, phone first (390 px, in a car, in sunlight): what
 // needs a decision now, in large type with large touch targets.
@@ -108,7 +109,7 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
           </h3>
           <ul className="command__cards">
             {escalatedNow.map(({ notice, alarm }) => (
-              <AlarmCard key={alarm.id} alarm={alarm} escalation={notice} role={role} onAcked={onAcked} />
+              <AlarmCard key={alarm.id} alarm={alarm} escalation={notice} role={role} onAcked={onAcked} hrefOfIncident={hrefOfIncident} />
             ))}
           </ul>
         </section>
@@ -125,7 +126,7 @@ export function CommandView({ role, hrefOfIncident }: { role: Role; hrefOfIncide
         ) : (
           <ul className="command__cards">
             {waiting.map((alarm) => (
-              <AlarmCard key={alarm.id} alarm={alarm} escalation={null} role={role} onAcked={onAcked} />
+              <AlarmCard key={alarm.id} alarm={alarm} escalation={null} role={role} onAcked={onAcked} hrefOfIncident={hrefOfIncident} />
             ))}
           </ul>
         )}
@@ -140,11 +141,13 @@ function AlarmCard({
   escalation,
   role,
   onAcked,
+  hrefOfIncident,
 }: {
   alarm: AlarmEvent;
   escalation: EscalationNotice | null;
   role: Role;
   onAcked: (alarm: AlarmEvent, escalated: boolean) => void;
+  hrefOfIncident: (id: string) => string;
 }) {
   const { t, lang } = useI18n();
   const catalogue = useCatalogue();
@@ -203,6 +206,9 @@ function AlarmCard({
       <p className="command-card__place">
         <span aria-hidden="true">⌖ </span>
         {placeText(alarm, catalogue, lang)}
+      </p>
+      <p className="command-card__place">
+        <AlarmCardLink alarm={alarm} role={role} hrefOfIncident={hrefOfIncident} />
       </p>
       <p className="command-card__meta">
         {value !== null && <span>{t('command.value', { value })} · </span>}

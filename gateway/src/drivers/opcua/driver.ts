@@ -131,6 +131,9 @@ class OpcuaDriver implements Driver {
     const ctx = this.ctx as DriverContext;
     const s = this.s;
     await this.certManager?.initialize();
+    // A server certificate an engineer has just moved to pki/trusted/certs counts
+    // at this attempt, whether or not the folder watcher has seen it yet.
+    await this.certManager?.reloadCertificates().catch((err: unknown) => ctx.log.warn({ device: this.device.id, err: (err as Error).message }, 'OPC UA trust list not reloaded'));
     const client = OPCUAClient.create({
       applicationName: 'park-gateway',
       endpointMustExist: false,

@@ -14,6 +14,7 @@ import { REPO_ROOT, DEMO_PARK_FILE } from '../../harness/park-server.js';
  */
 
 export const SERVER_MAIN = path.join(REPO_ROOT, 'server', 'dist', 'main.js');
+export const GATEWAY_MAIN = path.join(REPO_ROOT, 'gateway', 'dist', 'main.js');
 
 /** `until(what, predicate)`: resolves once the (async) predicate holds; throws after the timeout. */
 export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000, everyMs = 50): Promise<void> {

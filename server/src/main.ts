@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, CONFIG_ERROR_EXIT_CODE, stopOnSignals } from '@park/protocol/config';
 import { parseServerArgs, SERVER_USAGE } from './cli-args.js';
-import { loadServerConfig } from './config.js';
+import { loadServerConfig, loadServerConfigInWorker } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 import { randomBytes } from 'node:crypto';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const runArgs = args as Extract<typeof args, { command: 'run' }>;
   let config;
   try {
-    config = loadServerConfig(runArgs.config);
+    config = await loadServerConfigInWorker(runArgs.config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`park-server: configuration error\n${err.message}\n`);

@@ -36,13 +36,17 @@ export interface AlarmServiceOptions {
   notifier?: EscalationNotifier;
   /** The site (area) of an alarm. */
   areaOf: (alarmId: string) => string | undefined;
-  /** Called after each batch of transitions (and once after restore) with the active alarms. */
+  /**
+   * Called with the active alarms once after restore, then after transitions:
+   * once per turn of the event loop however many batches it held.
+   */
   afterChange?: (active: readonly AlarmEvent[], nowMs: number) => void;
   tickMs?: number;
 }
 
 export class AlarmService {
   private timer: NodeJS.Timeout | undefined;
+  private changed: NodeJS.Immediate | undefined;
   private announcer: AlarmAnnouncer | undefined;
   /** Floods going on, by area: for the snapshot of a display that connects mid-flood. */
   private readonly floods = new Map<string, AlarmFloodEvent>();
@@ -122,7 +126,24 @@ export class AlarmService {
       this.o.journal.record(t);
       this.announcer?.alarm(this.withArea(t.event));
     }
-    if (transitions.length > 0) this.o.afterChange?.(this.active(), Date.now());
+    if (transitions.length > 0) this.afterChange();
+  }
+
+  /**
+   * `afterChange` walks every active alarm, so it must not run per
+   * transition: a wave of instrument faults (5,000 tags turning bad in one
+   * poll) would make ingest quadratic, and the server would answer no PUBACK
+   * and no Socket.IO ping for over a minute while alarms of other tags wait
+   * behind it. Once per turn of the event loop instead: it still runs before
+   * the next request is read, so a request that follows an acknowledgement
+   * sees its effect.
+   */
+  private afterChange(): void {
+    if (this.o.afterChange === undefined || this.changed !== undefined) return;
+    this.changed = setImmediate(() => {
+      this.changed = undefined;
+      this.o.afterChange?.(this.active(), Date.now());
+    });
   }
 
   active(): AlarmEvent[] {
@@ -161,6 +182,7 @@ export class AlarmService {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.changed) clearImmediate(this.changed);
     this.o.notifier?.stop();
     await this.o.journal.drain();
     this.o.journal.close();

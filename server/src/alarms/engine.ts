@@ -276,6 +276,36 @@ class RaiseLog {
   head = 0;
 }
 
+/** A delay in progress (see `AlarmRecord.pending`): allocated at the alarm's first delay and kept. */
+class PendingDelay {
+  sinceTs = Number.NaN;
+  sinceNowMs = Number.NaN;
+  /** The latest value (or rate) that kept the pending condition true: the event's value if a tick completes the delay. */
+  value = Number.NaN;
+}
+
+/** Raises, annunciations and chattering of one alarm: allocated at its first condition change or annunciation. */
+class ChangeHistory {
+  raises = 0;
+  annunciations = 0;
+  /** Ring of the latest condition-change times. */
+  readonly changes: Float64Array;
+  changeIndex = 0;
+  changeCount = 0;
+  chattering = false;
+  chatterEpisodes = 0;
+  constructor(ringSize: number) {
+    this.changes = new Float64Array(ringSize);
+  }
+}
+
+/**
+ * One alarm's state. A park has two or more per tag, so what most alarms
+ * never need (a delay in progress, a history of changes) is allocated on
+ * first use: every field costs every alarm, and a number field that is not
+ * a small integer costs a boxed double besides (with 50,000 tags these two
+ * parts held 11 MB before anything had happened).
+ */
 class AlarmRecord implements Lifecycle {
   state: AlarmState = 'normal';
   /** Chosen as the first-out of a cascade; cleared by the next raise. */
@@ -301,22 +331,13 @@ class AlarmRecord implements Lifecycle {
   /** `ts` of the latest transition (0: none). */
   lastTs = 0;
   pending: Pending = PENDING_NONE;
-  pendingSinceTs = Number.NaN;
-  pendingSinceNowMs = Number.NaN;
-  /** The latest value (or rate) that kept the pending condition true: the event's value if a tick completes the delay. */
-  pendingValue = Number.NaN;
+  /** Set while `pending` is not PENDING_NONE (and kept after). */
+  delay: PendingDelay | null = null;
   /** Reason of the latest bad reading (bad-quality alarms). */
   err: string | undefined = undefined;
   annunciatedAt = Number.NaN;
   escalated = false;
-  raises = 0;
-  annunciations = 0;
-  /** Ring of the latest condition-change times (chattering), allocated at the first change. */
-  changes: Float64Array | null = null;
-  changeIndex = 0;
-  changeCount = 0;
-  chattering = false;
-  chatterEpisodes = 0;
+  history: ChangeHistory | null = null;
   readonly high: boolean;
   readonly valueKind: boolean;
   constructor(
@@ -329,8 +350,9 @@ class AlarmRecord implements Lifecycle {
 }
 
 function elapsedMs(rec: AlarmRecord, sourceTs: number, nowMs: number): number {
-  let e = nowMs - rec.pendingSinceNowMs;
-  const s = sourceTs - rec.pendingSinceTs; // NaN when either is not a source time: then the comparison is false
+  const d = rec.delay as PendingDelay;
+  let e = nowMs - d.sinceNowMs;
+  const s = sourceTs - d.sinceTs; // NaN when either is not a source time: then the comparison is false
   if (s > e) e = s;
   return e;
 }
@@ -824,8 +846,8 @@ export class AlarmEngine {
         const delay = rec.rule.offDelayMs;
         if (delay <= 0) this.changeCondition(rec, false, nowMs, sourceTs, value);
         else if (rec.pending !== PENDING_CLEAR) this.startPending(rec, PENDING_CLEAR, sourceTs, nowMs, value);
-        else if (elapsedMs(rec, sourceTs, nowMs) >= delay) this.changeCondition(rec, false, nowMs, rec.pendingSinceTs, value);
-        else rec.pendingValue = value === null ? Number.NaN : value;
+        else if (elapsedMs(rec, sourceTs, nowMs) >= delay) this.changeCondition(rec, false, nowMs, (rec.delay as PendingDelay).sinceTs, value);
+        else (rec.delay as PendingDelay).value = value === null ? Number.NaN : value;
       } else if (rec.pending === PENDING_CLEAR) {
         this.cancelPending(rec);
       }
@@ -833,8 +855,8 @@ export class AlarmEngine {
       const delay = rec.rule.onDelayMs;
       if (delay <= 0) this.changeCondition(rec, true, nowMs, sourceTs, value);
       else if (rec.pending !== PENDING_RAISE) this.startPending(rec, PENDING_RAISE, sourceTs, nowMs, value);
-      else if (elapsedMs(rec, sourceTs, nowMs) >= delay) this.changeCondition(rec, true, nowMs, rec.pendingSinceTs, value);
-      else rec.pendingValue = value === null ? Number.NaN : value;
+      else if (elapsedMs(rec, sourceTs, nowMs) >= delay) this.changeCondition(rec, true, nowMs, (rec.delay as PendingDelay).sinceTs, value);
+      else (rec.delay as PendingDelay).value = value === null ? Number.NaN : value;
     } else if (rec.pending === PENDING_RAISE && canClear) {
       this.cancelPending(rec);
     }
@@ -842,9 +864,10 @@ export class AlarmEngine {
 
   private startPending(rec: AlarmRecord, pending: Pending, sourceTs: number, nowMs: number, value: number | null): void {
     rec.pending = pending;
-    rec.pendingSinceTs = sourceTs;
-    rec.pendingSinceNowMs = nowMs;
-    rec.pendingValue = value === null ? Number.NaN : value;
+    const d = (rec.delay ??= new PendingDelay());
+    d.sinceTs = sourceTs;
+    d.sinceNowMs = nowMs;
+    d.value = value === null ? Number.NaN : value;
     this.pendingSet.add(rec);
   }
 
@@ -860,7 +883,8 @@ export class AlarmEngine {
       return;
     }
     const raising = rec.pending === PENDING_RAISE;
-    if (nowMs - rec.pendingSinceNowMs < (raising ? rec.rule.onDelayMs : rec.rule.offDelayMs)) return;
+    const d = rec.delay as PendingDelay;
+    if (nowMs - d.sinceNowMs < (raising ? rec.rule.onDelayMs : rec.rule.offDelayMs)) return;
     const inputs = rec.inputs;
     if (inputs !== null) {
       for (let i = 0; i < inputs.length; i++) {
@@ -875,7 +899,7 @@ export class AlarmEngine {
         if (!raising && tag.quality !== 'good') return;
       }
     }
-    this.changeCondition(rec, raising, nowMs, rec.pendingSinceTs, Number.isNaN(rec.pendingValue) ? null : rec.pendingValue);
+    this.changeCondition(rec, raising, nowMs, d.sinceTs, Number.isNaN(d.value) ? null : d.value);
   }
 
   private checkStale(tag: TagState, nowMs: number): void {
@@ -935,7 +959,7 @@ export class AlarmEngine {
     if (previous !== 'out-of-service') this.noteChange(rec, ts);
     rec.value = value;
     if (active) {
-      rec.raises++;
+      this.historyOf(rec).raises++;
       rec.raisedAt = ts;
       rec.ackedAt = undefined;
       rec.ackedBy = undefined;
@@ -1028,16 +1052,21 @@ export class AlarmEngine {
   /** Chattering: the latest `chatterChanges` condition changes all within `chatterWindowMs`. */
   private noteChange(rec: AlarmRecord, ts: number): void {
     const n = this.settings.chatterChanges;
-    const ring = rec.changes ?? (rec.changes = new Float64Array(n));
-    ring[rec.changeIndex] = ts;
-    rec.changeIndex = (rec.changeIndex + 1) % n;
-    rec.changeCount++;
-    const chattering = rec.changeCount >= n && ts - (ring[rec.changeIndex] as number) <= this.settings.chatterWindowMs;
-    if (chattering && !rec.chattering) {
-      rec.chatterEpisodes++;
+    const h = this.historyOf(rec);
+    const ring = h.changes;
+    ring[h.changeIndex] = ts;
+    h.changeIndex = (h.changeIndex + 1) % n;
+    h.changeCount++;
+    const chattering = h.changeCount >= n && ts - (ring[h.changeIndex] as number) <= this.settings.chatterWindowMs;
+    if (chattering && !h.chattering) {
+      h.chatterEpisodes++;
       this.stats.chatterEpisodes++;
     }
-    rec.chattering = chattering;
+    h.chattering = chattering;
+  }
+
+  private historyOf(rec: AlarmRecord): ChangeHistory {
+    return (rec.history ??= new ChangeHistory(this.settings.chatterChanges));
   }
 
   // -------------------------------------------------------------------------
@@ -1072,7 +1101,7 @@ export class AlarmEngine {
       // Annunciated (again): a new acknowledgement is owed.
       rec.ackedAt = undefined;
       rec.ackedBy = undefined;
-      rec.annunciations++;
+      this.historyOf(rec).annunciations++;
       this.stats.annunciations++;
       rec.annunciatedAt = ts;
       rec.escalated = false;
@@ -1303,6 +1332,11 @@ export class AlarmEngine {
     return this.ruleList;
   }
 
+  /** The rule of one alarm, or undefined for an unknown id. */
+  rule(alarmId: string): AlarmRule | undefined {
+    return this.records.get(alarmId)?.rule;
+  }
+
   /**
    * Rebuilds alarm states after a restart from the journal's latest record
    * per alarm (if several records of one alarm are given, the one with the
@@ -1390,7 +1424,8 @@ export class AlarmEngine {
   badActors(limit = 10): BadActor[] {
     const out: BadActor[] = [];
     for (const rec of this.records.values()) {
-      if (rec.raises > 0) out.push({ id: rec.rule.id, raises: rec.raises, annunciations: rec.annunciations, chatterEpisodes: rec.chatterEpisodes });
+      const h = rec.history;
+      if (h !== null && h.raises > 0) out.push({ id: rec.rule.id, raises: h.raises, annunciations: h.annunciations, chatterEpisodes: h.chatterEpisodes });
     }
     out.sort((a, b) => b.raises - a.raises || (a.id < b.id ? -1 : 1));
     return out.slice(0, Math.max(0, limit));
@@ -1401,9 +1436,9 @@ export class AlarmEngine {
     const n = this.settings.chatterChanges;
     const out: string[] = [];
     for (const rec of this.records.values()) {
-      const ring = rec.changes;
-      if (ring === null || rec.changeCount < n) continue;
-      if (nowMs - (ring[rec.changeIndex] as number) <= this.settings.chatterWindowMs) out.push(rec.rule.id);
+      const h = rec.history;
+      if (h === null || h.changeCount < n) continue;
+      if (nowMs - (h.changes[h.changeIndex] as number) <= this.settings.chatterWindowMs) out.push(rec.rule.id);
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, scryptSync, timingSafeEqual, createHash, type BinaryLike, type ScryptOptions } from 'node:crypto';
 
 /**
  * Password hashes as stored in the server config: `scrypt$N$r$p$salt$hash`
@@ -16,7 +16,21 @@ function scrypt(password: BinaryLike, salt: BinaryLike, keylen: number, options:
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P });
+  return encode(salt, await scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P }));
+}
+
+/**
+ * For start-up only, when nothing else waits on the event loop. scrypt takes
+ * 16 MB (128·N·r) from malloc; on the libuv pool each of its four threads
+ * keeps that in its own glibc arena after the call, so the six hashes of a
+ * demo start-up held 64 MB for good. On the main thread it is 16 MB once.
+ */
+export function hashPasswordSync(password: string): string {
+  const salt = randomBytes(16);
+  return encode(salt, scryptSync(password, salt, KEY_LENGTH, { N, r: R, p: P }));
+}
+
+function encode(salt: Buffer, key: Buffer): string {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -24,14 +38,26 @@ export const PASSWORD_HASH_PATTERN = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[
 
 /** Constant-time comparison; false for any malformed hash. */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  const d = decode(encoded);
+  if (!d) return false;
+  return timingSafeEqual(await scrypt(password, d.salt, d.expected.length, d.options), d.expected);
+}
+
+/** `verifyPassword` on the main thread, for start-up only (see `hashPasswordSync`). */
+export function verifyPasswordSync(password: string, encoded: string): boolean {
+  const d = decode(encoded);
+  if (!d) return false;
+  return timingSafeEqual(scryptSync(password, d.salt, d.expected.length, d.options), d.expected);
+}
+
+function decode(encoded: string): { salt: Buffer; expected: Buffer; options: ScryptOptions } | undefined {
   const parts = encoded.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [n, r, p] = parts.slice(1, 4).map(Number);
   const salt = Buffer.from(parts[4] ?? '', 'base64');
   const expected = Buffer.from(parts[5] ?? '', 'base64');
-  if (!n || !r || !p || expected.length === 0) return false;
-  const key = await scrypt(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 });
-  return timingSafeEqual(key, expected);
+  if (!n || !r || !p || expected.length === 0) return undefined;
+  return { salt, expected, options: { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 } };
 }
 
 /** API tokens are stored as their SHA-256 (hex): high-entropy secrets need no slow hash. */

@@ -1,5 +1,5 @@
 import type { Role } from '@park/protocol';
-import { hashPassword, tokenDigest, verifyPassword } from './passwords.js';
+import { hashPasswordSync, tokenDigest, verifyPassword, verifyPasswordSync } from './passwords.js';
 
 export interface UserRecord {
   username: string;
@@ -23,22 +23,23 @@ export class UserDirectory {
   // Compared against when the user does not exist, so timing does not tell.
   private dummyHash = '';
 
+  /** At start-up: the hashes and checks here run on the main thread (see `hashPasswordSync`). */
   static async create(o: { users: readonly UserRecord[]; tokens: readonly TokenRecord[]; demo: boolean }): Promise<UserDirectory> {
     const dir = new UserDirectory();
     if (!o.demo) {
       // A demo password on a real park is an open door: refuse to start.
       for (const u of o.users) {
         for (const guess of new Set([`demo-${u.username}`, `demo-${u.role}`])) {
-          if (await verifyPassword(guess, u.passwordHash)) throw new DemoPasswordError(u.username);
+          if (verifyPasswordSync(guess, u.passwordHash)) throw new DemoPasswordError(u.username);
         }
       }
     }
     if (o.demo) {
-      for (const name of DEMO_USERNAMES) dir.users.set(name, { username: name, role: name, passwordHash: await hashPassword(`demo-${name}`) });
+      for (const name of DEMO_USERNAMES) dir.users.set(name, { username: name, role: name, passwordHash: hashPasswordSync(`demo-${name}`) });
     }
     for (const u of o.users) dir.users.set(u.username, u);
     for (const t of o.tokens) dir.tokens.set(t.sha256, t);
-    dir.dummyHash = await hashPassword('not a password');
+    dir.dummyHash = hashPasswordSync('not a password');
     return dir;
   }
 

@@ -23,8 +23,10 @@ export class RiskMonitor {
   private started = false;
 
   constructor(private readonly o: RiskMonitorOptions) {
-    this.ruleById = new Map(o.rules.map((r) => [r.id, r]));
     for (const h of o.hazardSources) this.current.set(h.id, { hazardSource: h.id, site: h.site, colour: 'none', previous: 'none', reasons: [], ts: 0 });
+    // Only the rules an installation's colour can depend on: the others are skipped in update() anyway, and a park's every tag has two rules.
+    this.ruleById = new Map();
+    for (const r of o.rules) if (r.hazardSource !== null && this.current.has(r.hazardSource)) this.ruleById.set(r.id, r);
   }
 
   /** Recomputes every installation from the active alarms; cheap enough to run after each batch of transitions. */

@@ -95,7 +95,7 @@ export async function latencyScenario(ctx: BenchContext): Promise<Row[]> {
       socket.on('alarm', (ev: AlarmEvent) => {
         const now = Date.now();
         const c = active.get(ev.tagId);
-        if (!c) return;
+        if (!c || ev.kind !== 'h') return; // the probe's bad-quality and stale alarms are not its crossing
         if (!c.clearing && ev.state === 'unack') {
           c.alarmAt = now;
           c.clearing = true;

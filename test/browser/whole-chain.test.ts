@@ -20,9 +20,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
-import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import type { RunningGateway } from '@park/gateway';
 import { logInAs, PHONE, useParkInBrowser } from '../harness/park-browser.js';
 import { DEMO_PARK_FILE } from '../harness/park-server.js';
+import { startSiteGateway } from '../harness/simulated-gateway.js';
 import { tempDir } from '../harness/temp-dir.js';
 
 const WAIT_MS = 30_000;
@@ -42,23 +43,13 @@ async function control(method: string, path: string, body?: unknown): Promise<un
 beforeAll(async () => {
   const model = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
   sims = await startSimulators({ park: model, seed: 1, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false, speed: 10 });
-  const log = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
   for (const [gateway, site, protocol] of [
     ['gw-a', 'a', 'opcua'],
     ['gw-b', 'b', 'modbus-tcp'],
   ] as const) {
-    const park = structuredClone(model);
-    for (const s of park.sites) {
-      s.devices = s.devices.filter((d) => d.protocol === protocol);
-      for (const d of s.devices) {
-        if (d.protocol === 'opcua') d.endpoint = sims.opcuaEndpoint;
-        if (d.protocol === 'modbus-tcp') d.port = sims.modbusPort;
-      }
-    }
     const gwDir = path.join(dir.path, gateway);
     mkdirSync(gwDir);
-    const config = gatewayConfigFromObject({ gateway, site, dataDir: gwDir, mqtt: { url: started().park.mqttUrl } }, `${gateway}.yaml`, gwDir, park);
-    gateways.push(await startGateway(config, log));
+    gateways.push(await startSiteGateway({ model, sims, gateway, site, protocol, dataDir: gwDir, mqttUrl: started().park.mqttUrl }));
   }
 }, 90_000);
 

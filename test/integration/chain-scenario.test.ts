@@ -3,8 +3,9 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { AlarmEvent, ClientToServerEvents, RiskWarningEvent, ServerToClientEvents } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
-import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import type { RunningGateway } from '@park/gateway';
 import { DEMO_PARK_FILE, startParkServer, type TestParkServer } from '../harness/park-server.js';
+import { startSiteGateway } from '../harness/simulated-gateway.js';
 import { tempDir } from '../harness/temp-dir.js';
 
 type ParkSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -27,13 +28,7 @@ describe('whole chain: the overfill scenario raises the documented alarms', () =
     // Model time runs 10× faster, so the tank fills in seconds.
     sims = await startSimulators({ park: model, seed: 1, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false, speed: 10 });
     park = await startParkServer();
-    const siteB = structuredClone(model);
-    for (const site of siteB.sites) {
-      site.devices = site.devices.filter((d) => d.protocol === 'modbus-tcp');
-      for (const d of site.devices) if (d.protocol === 'modbus-tcp') d.port = sims.modbusPort;
-    }
-    const config = gatewayConfigFromObject({ gateway: 'gw-b', site: 'b', dataDir: data.path, mqtt: { url: park.mqttUrl } }, 'gw-b.yaml', data.path, siteB);
-    gateway = await startGateway(config, createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'));
+    gateway = await startSiteGateway({ model, sims, gateway: 'gw-b', site: 'b', protocol: 'modbus-tcp', dataDir: data.path, mqttUrl: park.mqttUrl });
 
     const login = await fetch(`${park.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: 'demo-operator' }) });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

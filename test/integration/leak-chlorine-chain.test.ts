@@ -3,9 +3,10 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { AlarmEvent, ClientToServerEvents, RiskWarningEvent, ServerToClientEvents } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
-import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import type { RunningGateway } from '@park/gateway';
 import type { FeedIncident } from '../../server/src/incident-feed/incident-feed.js';
 import { DEMO_PARK_FILE, startParkServer, type TestParkServer } from '../harness/park-server.js';
+import { startSiteGateway } from '../harness/simulated-gateway.js';
 import { tempDir } from '../harness/temp-dir.js';
 
 type ParkSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -32,13 +33,7 @@ describe('whole chain: leak-chlorine turns HS-01 red and opens one incident', ()
     // Model time runs 10× faster: the 20 s rise of the detectors takes 2 s.
     sims = await startSimulators({ park: model, seed: 1, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false, speed: 10 });
     park = await startParkServer();
-    const siteA = structuredClone(model);
-    for (const site of siteA.sites) {
-      site.devices = site.devices.filter((d) => d.protocol === 'opcua');
-      for (const d of site.devices) if (d.protocol === 'opcua') d.endpoint = sims.opcuaEndpoint;
-    }
-    const config = gatewayConfigFromObject({ gateway: 'gw-a', site: 'a', dataDir: data.path, mqtt: { url: park.mqttUrl } }, 'gw-a.yaml', data.path, siteA);
-    gateway = await startGateway(config, createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'));
+    gateway = await startSiteGateway({ model, sims, gateway: 'gw-a', site: 'a', protocol: 'opcua', dataDir: data.path, mqttUrl: park.mqttUrl });
 
     const login = await fetch(`${park.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'commander', password: 'demo-commander' }) });
     cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

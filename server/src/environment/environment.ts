@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, loadConfigFile, localizedTextSchema, tagIdSchema, type ConfigProblem, type LocalizedText, type ParkConfig } from '@park/protocol/config';
-import type { CatalogueTag, DataMessage, Reading } from '@park/protocol';
+import type { CatalogueTag } from '@park/protocol';
 import { ALARM_PRIORITIES, type AlarmPriority } from '@park/protocol';
 import type { AlarmRuleInput } from '../alarms/rules.js';
 
@@ -175,9 +175,4 @@ export function averageAlarmRules(setup: EnvironmentSetup, gateway: string): Ala
 
 function raise(p: AlarmPriority): AlarmPriority {
   return p === 'low' ? 'medium' : p === 'medium' ? 'high' : 'critical';
-}
-
-/** A data message of average readings, as if from a gateway named `gateway`. */
-export function averageMessage(gateway: string, seq: number, readings: Reading[]): DataMessage {
-  return { gateway, seq, readings };
 }

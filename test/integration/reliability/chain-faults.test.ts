@@ -6,11 +6,12 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { AlarmEvent, ClientToServerEvents, ServerToClientEvents } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
-import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import type { RunningGateway } from '@park/gateway';
 import { startTestMosquitto, type TestMosquitto } from '../../harness/brokers.js';
 import { startTestInfluxd, type TestInfluxd } from '../../harness/influxd.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
 import { freePort } from '../../harness/ports.js';
+import { startSiteGateway } from '../../harness/simulated-gateway.js';
 import { tempDir } from '../../harness/temp-dir.js';
 import {
   activeAlarms,
@@ -98,20 +99,18 @@ describe('faults under load through the whole chain (issue 9, short run)', () =>
     cmd = serverCommand({ dir: dir.path, httpPort: await freePort(), mqttUrl: broker.url, influxUrl: influxDb() });
     server = await cmd.start();
     recorder = await recordGateway(broker.url, 'gw-b');
-    const siteB = structuredClone(model);
-    for (const site of siteB.sites) {
-      site.devices = site.devices.filter((d) => d.protocol === 'modbus-tcp');
-      for (const d of site.devices) if (d.protocol === 'modbus-tcp') d.port = sims.modbusPort;
-    }
     const gwDir = path.join(dir.path, 'gw-b');
     mkdirSync(gwDir);
-    const config = gatewayConfigFromObject(
-      { gateway: 'gw-b', site: 'b', dataDir: gwDir, mqtt: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
-      'gw-b.yaml',
-      gwDir,
-      siteB,
-    );
-    gateway = await startGateway(config, createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'));
+    gateway = await startSiteGateway({
+      model,
+      sims,
+      gateway: 'gw-b',
+      site: 'b',
+      protocol: 'modbus-tcp',
+      dataDir: gwDir,
+      mqttUrl: broker.url,
+      extra: { mqtt: { url: broker.url, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
+    });
     await until('gw-b readings stored', async () => (await countStored(influxDb(), 'b.', Date.now() - 600_000, Date.now() + 60_000)) > 0, 30_000, 250);
   }, 90_000);
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../web/src/shared/i18n/messages.js';
-import { logInAs, PHONE, SCREENSHOTS, useParkInBrowser } from '../harness/park-browser.js';
+import { logInAs, PHONE, SCREENSHOTS, useParkInBrowser, planPoints } from '../harness/park-browser.js';
 
 /** Incidents are polled every 3 s, the zone every 10 s: well within this. */
 const WAIT_MS = 20_000;
@@ -31,17 +31,6 @@ const { started, pages, screenshot } = useParkInBrowser({ fullPageScreenshots: t
 
 function noSidewaysScroll(page: Page): Promise<boolean> {
   return page.locator('html').evaluate((el) => el.scrollWidth <= (el.ownerDocument.defaultView?.innerWidth ?? 0) + 1);
-}
-
-/** `x,y x,y …` of an SVG polygon, back to plan metres (the SVG draws y = -north). */
-function planPoints(points: string | null): [number, number][] {
-  return (points ?? '')
-    .trim()
-    .split(/\s+/)
-    .map((pair) => {
-      const [x, y] = pair.split(',').map(Number) as [number, number];
-      return [x, -y];
-    });
 }
 
 describe('emergency command on a phone', () => {

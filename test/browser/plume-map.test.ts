@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../web/src/shared/i18n/messages.js';
-import { logInAs, PHONE, useParkInBrowser } from '../harness/park-browser.js';
+import { logInAs, PHONE, useParkInBrowser, planPoints } from '../harness/park-browser.js';
 import { REPO_ROOT } from '../harness/park-server.js';
 
 /** Incidents are polled every 3 s, the zone every 10 s: well within this. */
@@ -20,17 +20,6 @@ const WAIT_MS = 25_000;
 const zh = MESSAGES.zh;
 
 const { started, pages, screenshot } = useParkInBrowser({ fullPageScreenshots: true });
-
-/** `x,y x,y …` of an SVG polygon, back to plan metres (the SVG draws y = -north). */
-function planPoints(points: string | null): [number, number][] {
-  return (points ?? '')
-    .trim()
-    .split(/\s+/)
-    .map((pair) => {
-      const [x, y] = pair.split(',').map(Number) as [number, number];
-      return [x, -y];
-    });
-}
 
 describe('plume contours on the incident map', () => {
   it('draws the contours downwind with their inputs, and turns them with the wind', async () => {

@@ -155,3 +155,14 @@ export function useParkInBrowser(options: { fullPageScreenshots?: boolean; serve
     },
   };
 }
+
+/** `x,y x,y …` of an SVG polygon, back to plan metres (the map's SVG draws y = -north). */
+export function planPoints(points: string | null): [number, number][] {
+  return (points ?? '')
+    .trim()
+    .split(/\s+/)
+    .map((pair) => {
+      const [x, y] = pair.split(',').map(Number) as [number, number];
+      return [x, -y];
+    });
+}

@@ -11,7 +11,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { MAX_COUNTERS_PER_STATUS, MAX_DESCRIPTION_LENGTH, type DeviceStatus, type MetaMessage, type StatusMessage } from '@park/protocol';
+import { MAX_COUNTERS_PER_STATUS, MAX_DESCRIPTION_LENGTH, MAX_MESSAGE_BYTES, MAX_TAGS_PER_META, type DeviceStatus, type MetaMessage, type StatusMessage } from '@park/protocol';
 import type { DeviceConfig } from '@park/protocol/config';
 import { ClockSyncMonitor } from './clock-sync.js';
 import { readVersion, type GatewayConfig } from './config.js';
@@ -26,6 +26,7 @@ import { createDriver } from './drivers/registry.js';
 import { label, startMetricsServer } from './metrics/prometheus.js';
 import { Publisher } from './mqtt/publisher.js';
 import { Outbox } from './outbox/segment-log.js';
+import { fitMetaToContract } from './mqtt/meta-fit.js';
 
 export interface RunningGateway {
   readonly id: string;
@@ -130,7 +131,14 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
 
   const scheduler = new PollScheduler();
   // Consumers first: the publisher connects (or parks batches in the outbox) before any reading exists.
-  publisher.start(status(), meta(config.gateway, devices));
+  const catalogue = fitMetaToContract(meta(config.gateway, devices));
+  if (catalogue.omitted > 0) {
+    log.warn(
+      { announced: catalogue.message.tags.length, omitted: catalogue.omitted, maxTags: MAX_TAGS_PER_META, maxBytes: MAX_MESSAGE_BYTES },
+      'tag catalogue too large for one meta message: the last tags are not announced (their readings are still published; the server names them from the park model). Split the site across gateways to announce every tag.',
+    );
+  }
+  publisher.start(status(), catalogue.message);
   clock.start();
   const statusInterval = setInterval(() => publisher.setStatus(status()), config.publish.statusIntervalMs);
   const integrityTimer =

@@ -19,11 +19,12 @@ export class LiveValues {
         cur.ts = r.ts;
         cur.v = r.v;
         cur.q = r.q;
-        if (r.err !== undefined) cur.err = r.err;
-        else delete cur.err;
+        // Assigned, never deleted: `delete` turns the entry into a slow
+        // dictionary object, and this runs for every reading the park sends.
+        cur.err = r.err;
         cur.receivedAt = receivedAt;
       } else {
-        this.values.set(r.id, { ...r, receivedAt });
+        this.values.set(r.id, entry(r.id, r.ts, r.v, r.q, r.err, receivedAt));
       }
       this.changed.add(r.id);
     }
@@ -34,7 +35,7 @@ export class LiveValues {
   }
 
   all(): LiveValue[] {
-    return [...this.values.values()].map((v) => ({ ...v }));
+    return [...this.values.values()].map(copy);
   }
 
   /** Readings changed since the previous call (copies: the table keeps changing). */
@@ -42,9 +43,18 @@ export class LiveValues {
     const out: LiveReading[] = [];
     for (const id of this.changed) {
       const v = this.values.get(id);
-      if (v) out.push({ ...v });
+      if (v) out.push(copy(v));
     }
     this.changed.clear();
     return out;
   }
+}
+
+/** Every entry gets the same fields in the same order (`err` undefined when none), so V8 keeps one fast shape for all. */
+function entry(id: string, ts: number, v: number, q: LiveValue['q'], err: string | undefined, receivedAt: number): LiveValue {
+  return { id, ts, v, q, err, receivedAt };
+}
+
+function copy(x: LiveValue): LiveValue {
+  return entry(x.id, x.ts, x.v, x.q, x.err, x.receivedAt);
 }

@@ -25,8 +25,19 @@ export interface BenchChild {
 const live = new Set<BenchChild>();
 const TAIL_LINES = 40;
 
+/**
+ * With BENCH_CPU_PROF_DIR set, every Node child writes a V8 CPU profile into
+ * `<dir>/<name>/` when it exits (open it in Chrome DevTools): how a missed
+ * target is profiled. Profiling slows the process; such a run's figures are
+ * not results.
+ */
+export function profiledNodeArgs(name: string, args: readonly string[]): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${name.replace(/[^\w.-]+/g, '_')}`, ...args] : [...args];
+}
+
 export function spawnChild(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchChild {
-  const proc: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc: ChildProcess = spawn(command, command === process.execPath ? profiledNodeArgs(name, args) : args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   if (proc.pid === undefined) throw new Error(`${name}: could not spawn ${command}`);
   const spawnedAt = performance.now();
   const lines: string[] = [];

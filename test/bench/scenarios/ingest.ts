@@ -16,6 +16,7 @@ import { tempDir } from '../../harness/temp-dir.js';
 import { fmt, REPO_ROOT, type Row } from '../report.js';
 import { peakRss, processStats } from '../process-stats.js';
 import type { BenchContext } from '../context.js';
+import { profiledNodeArgs } from '../lib/children.js';
 
 const TAGS = 5000;
 const BATCH_POINTS = 5000;
@@ -66,7 +67,7 @@ async function serverIngest(influxd: TestInfluxd, serverReadings: number): Promi
     config,
     `park: ${path.join(REPO_ROOT, 'seeds', 'park.yaml')}\ndataDir: ${dir.path}\nhttp: { port: ${httpPort} }\nmqtt: { embedded: { port: ${mqttPort} } }\ninflux: { url: ${influxd.databaseUrl('bench')} }\nlog: { level: warn }\n`,
   );
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'server', 'dist', 'main.js'), '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, profiledNodeArgs('server', [path.join(REPO_ROOT, 'server', 'dist', 'main.js'), '--config', config]), { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     const deadline = Date.now() + 30_000;
@@ -103,15 +104,21 @@ async function serverIngest(influxd: TestInfluxd, serverReadings: number): Promi
       pump();
     });
     const published = Date.now();
-    let stored = 0;
-    while (stored < serverReadings) {
-      if (Date.now() - published > 120_000) throw new Error(`only ${stored} of ${serverReadings} readings stored after 120 s`);
-      const r = (await influxQuery(influxd, 'bench', 'SELECT count("v") FROM "raw"."reading"')) as { results: { series?: { values: [string, number][] }[] }[] };
-      stored = r.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
-      if (stored < serverReadings) await delay(100);
+    // The end is seen on the server's own write counter: a count query over
+    // the whole measurement every 100 ms would take InfluxDB's CPU from the
+    // writes being measured. The count in InfluxDB afterwards is the proof.
+    let written = 0;
+    while (written < serverReadings) {
+      if (Date.now() - published > 120_000) throw new Error(`only ${written} of ${serverReadings} readings written after 120 s`);
+      const text = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
+      written = Number(/^park_ingest_readings_written_total (\d+)/m.exec(text)?.[1] ?? 0);
+      if (written < serverReadings) await delay(20);
     }
     const seconds = (Date.now() - t0) / 1000;
     const cpu = processStats(child.pid as number).cpuSeconds - cpu0;
+    const r = (await influxQuery(influxd, 'bench', 'SELECT count("v") FROM "raw"."reading"')) as { results: { series?: { values: [string, number][] }[] }[] };
+    const stored = r.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+    if (stored !== serverReadings) throw new Error(`the server counted ${written} readings written, InfluxDB holds ${stored} of ${serverReadings}`);
     const run = { rate: serverReadings / seconds, publishRate: serverReadings / ((published - t0) / 1000), cpuPercent: (cpu / seconds) * 100, peakRssMb: peakRss(child.pid as number) / 1024 ** 2 };
     await client.endAsync();
     return run;

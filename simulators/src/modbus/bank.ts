@@ -1,7 +1,7 @@
 import { modbusRegisterCount, modbusType } from '@park/protocol/config';
 import type { SimDevice, SimPoint } from '../model/catalog.js';
 import type { SimModel } from '../model/types.js';
-import { decodeRegisters, encodeRegisters } from './codec.js';
+import { decodeRegisters, encodeRegistersInto } from './codec.js';
 import { UnitImage, type WriteRequest } from './unit-image.js';
 
 /**
@@ -100,6 +100,5 @@ function writePoint(image: UnitImage, p: SimPoint, model: SimModel): void {
     regs[a.address] = v.value ? regs[a.address]! | mask : regs[a.address]! & ~mask;
     return;
   }
-  const words = encodeRegisters(a, v.value, v.status === 'BadSensorFailure');
-  words.forEach((w, i) => (regs[a.address + i] = w));
+  encodeRegistersInto(regs, a.address, a, v.value, v.status === 'BadSensorFailure');
 }

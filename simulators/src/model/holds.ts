@@ -8,6 +8,9 @@ export class HoldTable {
   set(point: SimPoint, value: unknown): void {
     this.held.set(point.id, checkHoldValue(point, value));
   }
+  get size(): number {
+    return this.held.size;
+  }
   get(id: string): number | undefined {
     return this.held.get(id);
   }

@@ -13,6 +13,8 @@ export interface TestInfluxd {
   /** Starts it again on the same ports with the same data. */
   resume(): Promise<void>;
   stop(): Promise<void>;
+  /** The running influxd's process id (for CPU figures), undefined while paused. */
+  pid(): number | undefined;
 }
 
 /** A real influxd in a temp folder on free loopback ports. Call `stop()` in `afterAll`. */
@@ -31,6 +33,7 @@ export async function startTestInfluxd(): Promise<TestInfluxd> {
         await influxd?.stop();
         influxd = undefined;
       },
+      pid: () => influxd?.pid,
       resume: async () => {
         influxd ??= await startManagedInfluxd(options);
       },

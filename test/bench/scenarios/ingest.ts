@@ -31,6 +31,15 @@ async function influxQuery(influxd: TestInfluxd, db: string, q: string): Promise
   return res.json();
 }
 
+/** CPU of a process over a piece of work, as a share of one core. */
+async function withCpu<T>(pid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpuPercent: number }> {
+  const c0 = pid ? processStats(pid).cpuSeconds : 0;
+  const t0 = Date.now();
+  const result = await work();
+  const seconds = (Date.now() - t0) / 1000;
+  return { result, cpuPercent: pid ? ((processStats(pid).cpuSeconds - c0) / seconds) * 100 : NaN };
+}
+
 async function ceiling(influxd: TestInfluxd, ceilingSeconds: number): Promise<number> {
   await influxQuery(influxd, '', 'CREATE DATABASE ceiling');
   const base = Date.now() - 3_600_000;
@@ -57,6 +66,8 @@ interface ServerRun {
   publishRate: number;
   cpuPercent: number;
   peakRssMb: number;
+  influxCpuPercent: number;
+  publisherCpuPercent: number;
 }
 
 async function serverIngest(influxd: TestInfluxd, serverReadings: number): Promise<ServerRun> {
@@ -87,6 +98,9 @@ async function serverIngest(influxd: TestInfluxd, serverReadings: number): Promi
     }
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
     const cpu0 = processStats(child.pid as number).cpuSeconds;
+    const influxPid = influxd.pid();
+    const influxCpu0 = influxPid ? processStats(influxPid).cpuSeconds : 0;
+    const self0 = process.cpuUsage();
     const t0 = Date.now();
     await new Promise<void>((resolve, reject) => {
       let sent = 0;
@@ -116,10 +130,13 @@ async function serverIngest(influxd: TestInfluxd, serverReadings: number): Promi
     }
     const seconds = (Date.now() - t0) / 1000;
     const cpu = processStats(child.pid as number).cpuSeconds - cpu0;
+    const influxCpu = influxPid ? processStats(influxPid).cpuSeconds - influxCpu0 : NaN;
+    const self = process.cpuUsage(self0);
+    const selfCpu = (self.user + self.system) / 1e6;
     const r = (await influxQuery(influxd, 'bench', 'SELECT count("v") FROM "raw"."reading"')) as { results: { series?: { values: [string, number][] }[] }[] };
     const stored = r.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
     if (stored !== serverReadings) throw new Error(`the server counted ${written} readings written, InfluxDB holds ${stored} of ${serverReadings}`);
-    const run = { rate: serverReadings / seconds, publishRate: serverReadings / ((published - t0) / 1000), cpuPercent: (cpu / seconds) * 100, peakRssMb: peakRss(child.pid as number) / 1024 ** 2 };
+    const run = { rate: serverReadings / seconds, publishRate: serverReadings / ((published - t0) / 1000), cpuPercent: (cpu / seconds) * 100, influxCpuPercent: (influxCpu / seconds) * 100, publisherCpuPercent: (selfCpu / seconds) * 100, peakRssMb: peakRss(child.pid as number) / 1024 ** 2 };
     await client.endAsync();
     return run;
   } finally {
@@ -134,17 +151,19 @@ export async function ingestScenario(ctx: BenchContext): Promise<Row[]> {
   const serverReadings = ctx.pick(1_500_000, 300_000, 20_000);
   const influxd = await startTestInfluxd();
   try {
-    const ceil = await ceiling(influxd, ceilingSeconds);
+    // InfluxDB's own CPU in both runs: on 2 cores the server and the
+    // publisher take cores InfluxDB uses in the ceiling run, which bounds the ratio.
+    const { result: ceil, cpuPercent: ceilInflux } = await withCpu(influxd.pid(), () => ceiling(influxd, ceilingSeconds));
     const server = await serverIngest(influxd, serverReadings);
     return [
-      { scenario: 'ingest ceiling', metric: 'InfluxDB raw line protocol, points/s', value: fmt(ceil), ceiling: '—', ratio: '—', notes: `${BATCH_POINTS}-point batches, ${CEILING_WRITERS} writers, ${TAGS} series, ${ceilingSeconds} s` },
+      { scenario: 'ingest ceiling', metric: 'InfluxDB raw line protocol, points/s', value: fmt(ceil), ceiling: '—', ratio: '—', notes: `${BATCH_POINTS}-point batches, ${CEILING_WRITERS} writers, ${TAGS} series, ${ceilingSeconds} s; influxd CPU ${ceilInflux.toFixed(0)} % of one core` },
       {
         scenario: 'server ingest',
         metric: 'readings/s published → stored (zero loss, counted)',
         value: fmt(server.rate),
         ceiling: fmt(ceil),
         ratio: `${((server.rate / ceil) * 100).toFixed(0)} %`,
-        notes: `${fmt(serverReadings)} readings in ${READINGS_PER_MESSAGE}-reading QoS 1 messages via the embedded broker; publish ${fmt(server.publishRate)}/s; server CPU ${server.cpuPercent.toFixed(0)} % of one core, peak RSS ${server.peakRssMb.toFixed(0)} MB`,
+        notes: `${fmt(serverReadings)} readings in ${READINGS_PER_MESSAGE}-reading QoS 1 messages via the embedded broker; publish ${fmt(server.publishRate)}/s; server CPU ${server.cpuPercent.toFixed(0)} % of one core, peak RSS ${server.peakRssMb.toFixed(0)} MB; influxd CPU ${server.influxCpuPercent.toFixed(0)} % of one core, this process (the publisher) ${server.publisherCpuPercent.toFixed(0)} %`,
       },
     ];
   } finally {

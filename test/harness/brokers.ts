@@ -21,6 +21,8 @@ export interface TestMosquitto extends TestBroker {
    * when it listens again. `whileDown` runs between the two (an outage).
    */
   restart(whileDown?: () => Promise<void>): Promise<void>;
+  /** What Mosquitto has logged so far (connections, refusals, denied publishes). */
+  log(): string;
 }
 
 /** The project's embedded aedes broker on a free loopback port. */
@@ -32,6 +34,7 @@ export async function startTestAedes(): Promise<TestBroker> {
 /** PEM files of a test CA and a server certificate it signed, for 127.0.0.1 and localhost. */
 export interface TestCertificates {
   caFile: string;
+  caKeyFile: string;
   certFile: string;
   keyFile: string;
   ca: Buffer;
@@ -44,7 +47,39 @@ export interface TestCertificates {
  */
 export function makeTestCertificates(dir: string): TestCertificates {
   const file = (name: string): string => path.join(dir, name);
-  const openssl = (...args: string[]): void => {
+  const openssl = opensslIn(dir);
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', '/CN=park test CA');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '1', '-extfile', file('server.ext'));
+  return { caFile: file('ca.crt'), caKeyFile: file('ca.key'), certFile: file('server.crt'), keyFile: file('server.key'), ca: readFileSync(file('ca.crt')) };
+}
+
+/** A client certificate and its key, as PEM files and their contents. */
+export interface TestClientCertificate {
+  certFile: string;
+  keyFile: string;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * A client certificate (extendedKeyUsage clientAuth) with this common name,
+ * signed by the CA of `ca`, written to `dir` as `<name>.crt` / `<name>.key`.
+ * With `use_identity_as_username`, Mosquitto takes the common name as the
+ * client's user name.
+ */
+export function issueClientCertificate(ca: Pick<TestCertificates, 'caFile' | 'caKeyFile'>, dir: string, commonName: string, name = commonName): TestClientCertificate {
+  const file = (ext: string): string => path.join(dir, `${name}.${ext}`);
+  const openssl = opensslIn(dir);
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('key'), '-out', file('csr'), '-subj', `/CN=${commonName}`);
+  writeFileSync(file('ext'), 'extendedKeyUsage=clientAuth\n');
+  openssl('x509', '-req', '-in', file('csr'), '-CA', ca.caFile, '-CAkey', ca.caKeyFile, '-CAcreateserial', '-out', file('crt'), '-days', '1', '-extfile', file('ext'));
+  return { certFile: file('crt'), keyFile: file('key'), cert: readFileSync(file('crt')), key: readFileSync(file('key')) };
+}
+
+function opensslIn(dir: string): (...args: string[]) => void {
+  return (...args) => {
     try {
       execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (err) {
@@ -52,11 +87,6 @@ export function makeTestCertificates(dir: string): TestCertificates {
       throw new Error(e.code === 'ENOENT' ? 'openssl is missing (apt-get install -y openssl)' : `openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? String(err)}`);
     }
   };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', '/CN=park test CA');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1');
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '1', '-extfile', file('server.ext'));
-  return { caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key'), ca: readFileSync(file('ca.crt')) };
 }
 
 export interface TestMosquittoOptions {
@@ -66,6 +96,12 @@ export interface TestMosquittoOptions {
   users?: Record<string, string>;
   /** The listener speaks TLS only, with this certificate; the URL is then `mqtts://127.0.0.1:PORT`. */
   tls?: Pick<TestCertificates, 'certFile' | 'keyFile'>;
+  /**
+   * The listener's settings as a site writes them (TLS files, client
+   * certificates, ACL file …), put right after `listener PORT 127.0.0.1` in
+   * place of what `users` and `tls` would write; the URL is then `mqtts://`.
+   */
+  listenerConfig?: string[];
 }
 
 /**
@@ -94,7 +130,9 @@ export async function startTestMosquitto(options: TestMosquittoOptions = {}): Pr
     access = ['allow_anonymous false', `password_file ${passwords}`];
   }
   const tls = options.tls ? [`certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`] : [];
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, ...tls, ...access, 'user root', ...persistence, `log_dest file ${path.join(dir.path, 'mosquitto.log')}`, options.extraConfig ?? ''].join('\n'));
+  const listener = options.listenerConfig ?? [...tls, ...access];
+  const logFile = path.join(dir.path, 'mosquitto.log');
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, ...listener, 'user root', ...persistence, `log_dest file ${logFile}`, options.extraConfig ?? ''].join('\n'));
 
   let child: ChildProcess;
   let exited: Promise<void>;
@@ -134,13 +172,20 @@ export async function startTestMosquitto(options: TestMosquittoOptions = {}): Pr
     throw err;
   }
   return {
-    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    url: `${options.tls || options.listenerConfig ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
     stop,
     restart: async (whileDown) => {
       await kill();
       await whileDown?.();
       await launch();
+    },
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
     },
   };
 }

@@ -63,6 +63,8 @@ export class Outbox {
   private readSeg = 0;
   private readIdx = 0;
   private totalBytes = 0;
+  /** Number of the next segment: numbers only rise, so a read position past a removed segment never skips a new one. */
+  private nextNo = 1;
   droppedMessages = 0;
   droppedReadings = 0;
   /** Highest seq ever stored (to bound the seq after a lost seq file). */
@@ -85,6 +87,7 @@ export class Outbox {
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
     for (const no of names) {
+      this.nextNo = Math.max(this.nextNo, no + 1);
       const file = this.segmentPath(no);
       const { records, validBytes, fileBytes } = readSegment(file);
       if (validBytes < fileBytes) {
@@ -138,8 +141,9 @@ export class Outbox {
         return;
       } catch (err) {
         if (!isDiskFull(err)) throw err;
-        // Keep the newest: only older, complete segments are given up for it.
-        if (this.segments.length <= 1 || !this.dropOldest()) throw new OutboxDiskFullError((err as Error).message);
+        // Keep the newest: the oldest waiting segment is given up for it, even
+        // the one being written when the disk has room for no other.
+        if (!this.dropOldest(true)) throw new OutboxDiskFullError((err as Error).message);
       }
     }
   }
@@ -153,7 +157,7 @@ export class Outbox {
     let last = this.segments[this.segments.length - 1];
     if (!last || this.fd === undefined || last.bytes >= this.segmentBytes) {
       this.closeActive();
-      const no = last ? last.no + 1 : 1;
+      const no = this.nextNo++;
       last = { no, file: this.segmentPath(no), bytes: 0, count: 0, readings: 0 };
       this.segments.push(last);
       this.fd = openSync(last.file, 'a');
@@ -187,10 +191,18 @@ export class Outbox {
     this.enforceLimit();
   }
 
-  /** Drops the oldest segment (not the one being written), counting what was still waiting in it. */
-  private dropOldest(): boolean {
-    if (this.segments.length <= 1) return false;
-    const first = this.segments[0] as Segment;
+  /**
+   * Drops the oldest segment, counting what was still waiting in it. The one
+   * being written goes only with `includeActive` and only if it holds a
+   * record: a disk with room for one segment must still take the newest batches.
+   */
+  private dropOldest(includeActive = false): boolean {
+    const first = this.segments[0];
+    if (!first) return false;
+    if (this.segments.length === 1) {
+      if (!includeActive || first.count === 0) return false;
+      this.closeActive();
+    }
     const acked = this.ackedInFirst;
     this.droppedMessages += first.count - acked;
     this.droppedReadings += acked === 0 ? first.readings : Math.round((first.readings * (first.count - acked)) / first.count);

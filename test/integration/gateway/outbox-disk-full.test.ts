@@ -107,3 +107,94 @@ describe('gateway: the outbox disk fills up (issue 9)', () => {
     expect(r.invalid).toEqual([]);
   }, 180_000);
 });
+
+// The same with a disk smaller than one outbox segment: the segment being
+// written is the only one there is, and it is the oldest. It must be given up
+// for the newest batches too; keeping it lost every batch after it.
+describe('gateway: an outbox disk with room for one segment (issue 9)', () => {
+  const dir = tempDir('gw-disk-one-segment');
+  const disk = path.join(dir.path, 'disk');
+  let server: ModbusTestServer;
+  let gw: RunningGateway | undefined;
+  let broker: EmbeddedBroker | undefined;
+  let rec: Recorder | undefined;
+  let ticker: NodeJS.Timeout;
+  let mounted = false;
+
+  beforeAll(async () => {
+    mkdirSync(disk);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', disk], { stdio: 'pipe' });
+      mounted = true;
+    } catch (err) {
+      throw new Error(`this test mounts a small tmpfs and needs root (as on the project's machines): ${(err as Error).message}`);
+    }
+    server = await startModbusTestServer();
+    let counter = 0;
+    ticker = setInterval(() => {
+      counter++;
+      server.setRegisters(1, 'holding', 0, Array.from({ length: TAGS }, (_, i) => (counter + i) & 0xffff));
+    }, 10);
+  });
+  afterAll(async () => {
+    clearInterval(ticker);
+    await gw?.stop();
+    await rec?.close();
+    await broker?.close();
+    await server?.close();
+    if (mounted) execFileSync('umount', [disk]);
+    dir.remove();
+  });
+
+  it('gives up the one segment it has for the newest batches and replays those', async () => {
+    const port = await freePort();
+    gw = await startGateway(
+      gatewayConfigFromObject({
+        gateway: 'gw-disk1',
+        dataDir: path.join(disk, 'state'),
+        mqtt: { url: `mqtt://127.0.0.1:${port}`, reconnectMinMs: 500, reconnectMaxMs: 500 },
+        publish: { maxBatchDelayMs: 50 },
+        // 1 MB segments on a 128 KiB disk: the disk fills inside the first segment.
+        outbox: { segmentMB: 1 },
+        devices: [
+          {
+            id: 'plc',
+            protocol: 'modbus-tcp',
+            host: '127.0.0.1',
+            port: server.port,
+            unitId: 1,
+            pollIntervalMs: 50,
+            tags: Array.from({ length: TAGS }, (_, i) => ({ id: `d${i}`, description: { zh: 'd', en: 'd' }, address: { table: 'holding', address: i } })),
+          },
+        ],
+      }),
+      await silentLog(),
+    );
+    const g = gw;
+    const c = (name: string): number => g.counters()[name] ?? 0;
+
+    await until('the disk full', () => c('outboxDroppedMessages') + c('outboxLostMessages') > 0, 60_000);
+    // Every batch taken from here on is newer than anything the full segment held.
+    const seqAtFull = c('nextSeq');
+    await until('more batches after the disk filled', () => c('nextSeq') > seqAtFull + 20, 30_000);
+
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port });
+    rec = await record(broker.url);
+    const r = rec;
+    await until('the outbox emptied', () => c('outboxMessages') === 0 && r.data.some((m) => !m.replay), 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(g.counters())}`);
+    });
+    const replayed = r.data.filter((m) => m.replay).map((m) => m.seq);
+    expect(c('outboxDroppedMessages')).toBeGreaterThan(0);
+    // The newest batches were kept: replays of seqs taken after the disk first filled.
+    expect(replayed.filter((s) => s > seqAtFull).length).toBeGreaterThan(0);
+    await g.stop();
+    gw = undefined;
+    const received = (): number => new Set(r.data.map((m) => m.seq)).size;
+    const accounted = (): number => received() + c('outboxDroppedMessages') + c('outboxLostMessages') + c('outboxMessages');
+    await until('every message accounted for', () => accounted() === c('nextSeq'), 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}: received ${received()}, ${JSON.stringify(g.counters())}`);
+    });
+    expect(r.invalid).toEqual([]);
+  }, 180_000);
+});

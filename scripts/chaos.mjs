@@ -6,11 +6,16 @@
 //
 // The suite is the same file `npm test` runs short
 // (test/integration/reliability/chain-faults.test.ts): kill -9 of the built
-// server command with a restart on its data folder, and Mosquitto restarted
-// while the demo gateway publishes. Here every outage lasts --outage seconds
+// server command with a restart on its data folder, Mosquitto restarted once
+// and five times in a row while the demo gateway publishes, kill -9 of a
+// gateway command, InfluxDB stopped and answering slowly, a misbehaving Modbus
+// device, and a gateway's outbox disk filling up during a broker outage.
+// Here every outage lasts --outage seconds
 // (CHAOS_OUTAGE_S, default 60) under --rate readings/s of added load
 // (CHAOS_RATE, default 10000), --repeat times (CHAOS_REPEAT, default 1).
-// Figures: one JSON line per fault in .tmp/chaos-results.jsonl (appended).
+// Figures: one JSON line per fault in .tmp/chaos-results.jsonl (appended);
+// the table printed at the end has one line per fault (and per part of it),
+// with min–max per column over the repetitions.
 //
 // Then the MQTT fuzz test (test/integration/reliability/mqtt-fuzz.test.ts)
 // runs --fuzz-runs messages (FUZZ_RUNS, default 30000; 0 skips it) plus a
@@ -82,19 +87,77 @@ const rows = existsSync(results)
       .map((l) => JSON.parse(l))
       .filter((r) => r.at >= startedAt)
   : [];
-const s = (/** @type {number} */ ms) => (ms / 1000).toFixed(1);
-process.stdout.write(`\n${new Date().toISOString().slice(0, 10)}, ${hostname()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}\n\n`);
-process.stdout.write('| fault | readings generated | stored | lost | duplicated (messages) | alarms missed | down | time to recover |\n|---|---|---|---|---|---|---|---|\n');
-for (const r of rows) {
-  if (r.gateway) {
-    process.stdout.write(`| ${r.fault}: gateway gw-b | ${r.gateway.distinct} | ${r.gateway.stored} | ${r.gateway.lost} | ${r.gateway.duplicatedMessages} at the recorder, ${r.duplicatedMessagesSeenByServer} at the server | – | ${s(r.downMs)} s | ${s(r.recoverMs)} s (outbox replayed) |\n`);
-    process.stdout.write(`| ${r.fault}: load publisher | ${r.load.generated} | ${r.load.stored} | ${r.load.lost} | – | – | ${s(r.downMs)} s | – |\n`);
-  } else {
-    const missed = r.alarmsBefore.filter((/** @type {{id:string,state:string}} */ a) => !r.alarmsAfter.some((/** @type {{id:string,state:string}} */ b) => b.id === a.id && b.state === a.state)).length;
-    process.stdout.write(
-      `| ${r.fault} | ${r.generated} | ${r.stored} | ${r.lost} (${Object.entries(r.lostByPhase).filter(([, n]) => n > 0).map(([p, n]) => `${n} ${p}`).join(', ') || 'none'}) | ${r.duplicatedMessagesSeenByServer} | ${missed} of ${r.alarmsBefore.length}; ${r.announcedAfterRestart.length} re-announced | ${s(r.downMs)} s | ${s(r.recoverMs)} s (start to ready) |\n`,
-    );
+
+/**
+ * One or more table lines per result row: [key, label, cells]. A cell is a
+ * number (spread over repetitions as min–max) or text (shown once when all
+ * repetitions agree, else every distinct value). Rows of older result files
+ * have no `case` field: they are told apart by their shape.
+ * @typedef {{ label: string, cells: (number | string)[] }} Line
+ * @param {any} r
+ * @returns {Line[]}
+ */
+function lines(r) {
+  const sec = (/** @type {number} */ ms) => Math.round(ms / 100) / 10;
+  const c = r.case ?? (r.alarmsBefore && r.lostByPhase ? 'a' : r.restarts ? 'c' : r.gateway?.outboxed !== undefined ? 'b' : 'd');
+  const alarms = (/** @type {any} */ x) => (x.alarmsBefore ? `${x.alarmsMissed ?? missed(x)} of ${x.alarmsBefore.length}` : '–');
+  const loadLine = (/** @type {string} */ label) => ({ label: `${label}: load publisher`, cells: [r.load.generated, r.load.stored, r.load.lost, '–', '–', sec(r.downMs), '–'] });
+  switch (c) {
+    case 'a':
+      return [{ label: r.fault, cells: [r.generated, r.stored, r.lost, r.duplicatedMessagesSeenByServer, `${missed(r)} of ${r.alarmsBefore.length}; ${r.announcedAfterRestart.length} re-announced`, sec(r.downMs), sec(r.recoverMs)] }];
+    case 'b':
+    case 'c':
+      return [
+        { label: `${r.fault}: gateway gw-b`, cells: [r.gateway.distinct, r.gateway.stored, r.gateway.lost, r.gateway.duplicatedMessages, '–', sec(r.downMs), sec(r.recoverMs)] },
+        { label: `${r.fault}: gateway gw-b (readings via the outbox; seqs missing; duplicated at the server)`, cells: [r.gateway.outboxed, '', r.gateway.missingSeqs, r.duplicatedMessagesSeenByServer, '–', '', ''] },
+        loadLine(r.fault),
+      ];
+    case 'd':
+      return [{ label: `${r.fault}: gateway gw-k`, cells: [r.gateway.distinct, r.gateway.stored, r.gateway.lost, r.gateway.duplicatedMessages, '–', sec(r.downMs), sec(r.recoverMs)] }, loadLine(r.fault)];
+    case 'e':
+    case 'f':
+    case 'g':
+      return [
+        { label: `${r.fault}: gateway gw-b`, cells: [r.gateway.distinct, r.gateway.stored, r.gateway.lost, r.gateway.duplicatedMessages, alarms(r), sec(r.downMs), sec(r.recoverMs)] },
+        { label: `${r.fault}: load publisher`, cells: [r.load.generated, r.load.stored, r.load.lost, r.duplicatedMessagesSeenByServer ?? '–', '–', sec(r.downMs), sec(r.recoverMs)] },
+        ...(c === 'g' ? [{ label: `${r.fault}: its ${r.device.tags} tags (bad readings; reasons)`, cells: [r.device.badReadings, '', '', '', `${r.device.badQualityAlarms.length} bad-quality alarms; ${r.device.reasons.join(', ')}`, '', ''] }] : []),
+      ];
+    case 'h':
+      return [
+        { label: `${r.fault}: gateway gw-f`, cells: [r.gateway.distinct, r.gateway.stored, r.gateway.distinct - r.gateway.stored, r.gateway.duplicatedMessages, alarms(r), sec(r.downMs), sec(r.recoverMs)] },
+        { label: `${r.fault}: gateway gw-f, outbox (readings outboxed, replayed, dropped or lost)`, cells: [r.gateway.outboxed.readings, r.gateway.replayed.readings, r.gateway.dropped.readings + r.gateway.lost.readings, '', `${r.gateway.dropped.messages} dropped, ${r.gateway.lost.messages} lost, ${r.gateway.missingSeqs} seqs missing`, '', ''] },
+        loadLine(r.fault),
+      ];
+    default:
+      return [{ label: String(r.fault), cells: ['?', '?', '?', '?', '?', sec(r.downMs ?? 0), sec(r.recoverMs ?? 0)] }];
   }
+}
+
+/** @param {any} r */
+function missed(r) {
+  return r.alarmsBefore.filter((/** @type {{id:string,state:string}} */ a) => !r.alarmsAfter.some((/** @type {{id:string,state:string}} */ b) => b.id === a.id && b.state === a.state)).length;
+}
+
+// Lines of the same fault across repetitions are merged: min–max per column.
+/** @type {Map<string, (number | string)[][]>} */
+const merged = new Map();
+for (const r of rows) for (const l of lines(r)) merged.set(l.label, [...(merged.get(l.label) ?? []), l.cells]);
+const fmt = (/** @type {number} */ n) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));
+const spread = (/** @type {(number | string)[]} */ values, /** @type {number} */ col) => {
+  const unit = col >= 5 ? ' s' : '';
+  if (values.every((v) => typeof v === 'number')) {
+    const nums = /** @type {number[]} */ (values);
+    const lo = Math.min(...nums);
+    const hi = Math.max(...nums);
+    return lo === hi ? `${fmt(lo)}${unit}` : `${fmt(lo)}–${fmt(hi)}${unit}`;
+  }
+  return [...new Set(values.map(String))].join(' / ');
+};
+process.stdout.write(`\n${new Date().toISOString().slice(0, 10)}, ${hostname()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${repeat} repetition(s)${repeat > 1 ? ': min–max per column' : ''}\n\n`);
+process.stdout.write('| fault | readings generated | stored | lost | duplicated (messages) | alarms missed | outage | time to recover | runs |\n|---|---|---|---|---|---|---|---|---|\n');
+for (const [label, runs] of merged) {
+  const cols = (runs[0] ?? []).map((_, i) => spread(runs.map((cells) => cells[i] ?? ''), i));
+  process.stdout.write(`| ${label} | ${cols.join(' | ')} | ${runs.length} |\n`);
 }
 process.stdout.write(`\nRaw figures: ${path.relative(ROOT, results)}\n`);
 if (failed > 0) fail(`${failed} of ${repeat + (fuzzRuns > 0 ? 1 : 0)} runs failed`);

@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
-import { dataTopic, encodeDataMessage, parseDataMessage } from '@park/protocol';
+import { dataTopic, encodeDataMessage, parseDataMessage, type Reading } from '@park/protocol';
+import type { ParkConfig } from '@park/protocol/config';
+import type { RunningSimulators } from '@park/simulators';
+import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
 import { REPO_ROOT, DEMO_PARK_FILE } from '../../harness/park-server.js';
 
 /**
@@ -270,6 +274,57 @@ export function missingReadings(msgs: LoadMessage[], stored: Set<number>): { rea
   return { readings, messages };
 }
 
+// ---------------------------------------------------------------- gateway
+
+export interface ChainGateway {
+  gateway: RunningGateway;
+  /** What the gateway logged (JSON lines, level `info` and up). */
+  log(): string;
+}
+
+/**
+ * A real gateway (in this process) for one site of the demo park, reading
+ * the site's Modbus TCP devices from the running simulators, as
+ * test/harness/simulated-gateway.ts does; in addition a device can be
+ * reached through another port (`ports`: device id → port, e.g. a
+ * fault proxy in front of the simulators), and the log is kept (the gateway
+ * says what went wrong there).
+ */
+export async function startChainGateway(o: {
+  model: ParkConfig;
+  sims: RunningSimulators;
+  gateway: string;
+  site: string;
+  dataDir: string;
+  mqttUrl: string;
+  ports?: Record<string, number>;
+  extra?: Record<string, unknown>;
+}): Promise<ChainGateway> {
+  const park = structuredClone(o.model);
+  for (const site of park.sites) {
+    site.devices = site.devices.filter((d) => d.protocol === 'modbus-tcp');
+    for (const d of site.devices) if (d.protocol === 'modbus-tcp') d.port = o.ports?.[d.id] ?? o.sims.modbusPort;
+  }
+  let out = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      // Bounded: a long run logs for minutes; the start and the latest part are what is looked at.
+      out += chunk.toString();
+      if (out.length > 4_000_000) out = out.slice(-2_000_000);
+      done();
+    },
+  });
+  const config = gatewayConfigFromObject({ gateway: o.gateway, site: o.site, dataDir: o.dataDir, mqtt: { url: o.mqttUrl }, ...o.extra }, `${o.gateway}.yaml`, o.dataDir, park);
+  const gateway = await startGateway(config, createLogger('info', 'gateway', sink));
+  return { gateway, log: () => out };
+}
+
+/** The tag ids of a device of the park model. */
+export function deviceTags(model: ParkConfig, deviceId: string): string[] {
+  for (const site of model.sites) for (const d of site.devices) if (d.id === deviceId) return d.tags.map((t) => t.id);
+  throw new Error(`no device ${deviceId} in the park model`);
+}
+
 // ---------------------------------------------------------------- recorder
 
 export interface GatewayRecorder {
@@ -279,6 +334,10 @@ export interface GatewayRecorder {
   keys: Map<string, { seq: number; replay: boolean }>;
   readings: number;
   replayed: number;
+  /** The last reading received per tag id. */
+  latest: Map<string, Reading>;
+  /** Every bad reading received, in arrival order. */
+  bad: Reading[];
   /** Resets what was recorded (start of a measured window). */
   reset(): void;
   close(): Promise<void>;
@@ -293,11 +352,14 @@ export async function recordGateway(url: string, gateway: string): Promise<Gatew
     keys: new Map(),
     readings: 0,
     replayed: 0,
+    latest: new Map(),
+    bad: [],
     reset: () => {
       rec.seqs.clear();
       rec.keys.clear();
       rec.readings = 0;
       rec.replayed = 0;
+      rec.bad = [];
     },
     close: () => client.endAsync(true),
   };
@@ -305,7 +367,12 @@ export async function recordGateway(url: string, gateway: string): Promise<Gatew
     const r = parseDataMessage(payload, gateway);
     if (!r.ok) return;
     rec.seqs.set(r.value.seq, (rec.seqs.get(r.value.seq) ?? 0) + 1);
-    for (const x of r.value.readings) rec.keys.set(`${x.id}@${x.ts}`, { seq: r.value.seq, replay: r.value.replay === true });
+    for (const x of r.value.readings) {
+      rec.keys.set(`${x.id}@${x.ts}`, { seq: r.value.seq, replay: r.value.replay === true });
+      // Replays are older than what arrived live meanwhile: only live readings say what a tag is now.
+      if (!r.value.replay) rec.latest.set(x.id, x);
+      if (x.q === 'bad') rec.bad.push(x);
+    }
     rec.readings += r.value.readings.length;
     if (r.value.replay) rec.replayed += r.value.readings.length;
   });

@@ -21,7 +21,10 @@ export interface WriteQueueOptions {
   /** Readings per segment file. */
   segmentSize?: number;
   maxSpoolBytes: number;
-  /** Start empty, deleting segments of an earlier run (when another log holds them). */
+  /**
+   * Start empty, deleting segments of an earlier run (when another log holds
+   * them). The segments then only relieve memory and are not synced to disk.
+   */
   discardExisting?: boolean;
   /** Called with the number of readings dropped from the front (the oldest) when the spool is full. */
   onDrop?: (readings: number) => void;
@@ -143,11 +146,16 @@ export class WriteQueue {
     const name = `seg-${String(this.nextSeq++).padStart(12, '0')}-${rows.length}.json`;
     const file = path.join(this.o.dir, name);
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, text);
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, file);
+    if (this.o.discardExisting) {
+      // Never read after a restart: no sync, no rename.
+      writeFileSync(file, text);
+    } else {
+      writeFileSync(tmp, text);
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(tmp, file);
+    }
     this.segments.push({ file, count: rows.length, bytes });
     this.spoolBytes += bytes;
   }

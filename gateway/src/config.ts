@@ -131,13 +131,15 @@ export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process
  * tags (3 MB) costs it over 100 MB of heap and seconds of CPU, and in the
  * main thread that garbage would stay in the process (V8 gives it back only
  * after a full collection, which an idle gateway may not run for half a
- * minute or more).
+ * minute or more). A park written as JSON is read without that parser
+ * (`parseConfigText`), yet still leaves tens of MB of garbage.
  * The worker's heap goes with the worker; the result is the plain
  * configuration, cloned. The park model itself is not carried over.
  */
 export function loadGatewayConfigInWorker(file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./config-worker.js', import.meta.url), { workerData: { file, env: { ...env } } });
+    // A small young generation: the parser's garbage dies young (as for the server's park worker, server/src/config.ts).
+    const worker = new Worker(new URL('./config-worker.js', import.meta.url), { workerData: { file, env: { ...env } }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let settled = false;
     worker.once('message', (r: ConfigWorkerResult) => {
       settled = true;

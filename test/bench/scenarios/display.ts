@@ -22,6 +22,27 @@ import { Sampler, type Usage } from '../lib/sampler.js';
 import { fmt, REPO_ROOT, type Row } from '../report.js';
 
 const GATEWAY = 'gw-display';
+/**
+ * Opt-in: BENCH_DISPLAY_TRACE=/tmp/display-trace.json records a Chromium
+ * trace (tasks, JS samples, GC, layout) over the update phase, to see what a
+ * long task is made of, including the tasks under 50 ms that the long-task
+ * observer never reports. BENCH_DISPLAY_TRACE_CATEGORIES (comma-separated)
+ * replaces the categories, e.g. without the JS sampler, which costs the most.
+ * Tracing costs main-thread time itself: figures from a traced run are not
+ * comparable with untraced ones.
+ */
+const TRACE_FILE = process.env['BENCH_DISPLAY_TRACE'] || undefined;
+const TRACE_CATEGORIES = process.env['BENCH_DISPLAY_TRACE_CATEGORIES']?.split(',').filter(Boolean) ?? [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.cpu_profiler',
+  'disabled-by-default-v8.gc',
+  'blink.user_timing',
+  'toplevel',
+];
 
 // Page-side code as text: it runs in the browser, not under this project's Node typings.
 const OBSERVE = `(() => {
@@ -95,6 +116,7 @@ export async function displayScenario(ctx: BenchContext): Promise<Row[]> {
       await cdp.send('Performance.enable');
       const metrics = async (): Promise<Record<string, number>> => Object.fromEntries(((await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }).metrics.map((m) => [m.name, m.value]));
       await page.evaluate(OBSERVE);
+      if (TRACE_FILE) await browser.startTracing(page, { path: TRACE_FILE, categories: TRACE_CATEGORIES });
       const sampler = new Sampler([server.child.pid]);
       const m0 = await metrics();
       const t0 = performance.now();
@@ -107,6 +129,7 @@ export async function displayScenario(ctx: BenchContext): Promise<Row[]> {
         await delay(Math.max(0, due - performance.now()));
       }
       const m1 = await metrics();
+      if (TRACE_FILE) await browser.stopTracing();
       const wallS = (performance.now() - t0) / 1000;
       const serverUsage = sampler.end().get(server.child.pid) as Usage;
       const stats = (await page.evaluate(COLLECT)) as PageStats;

@@ -21,7 +21,7 @@ import type { LiveStore } from './live-store';
 // link state. React never sees the socket.
 //
 //   socket ──snapshot──> liveStore.applySnapshot, alarmStore.applySnapshot (at once)
-//          ──values────> liveStore.applyValues (queued, committed per animation frame)
+//          ──values────> liveStore.applyValues (committed at once; tiles told per animation frame)
 //          ──alarm / escalation / flood──> alarmStore (queued, committed per animation frame;
 //                                          the tone for a new critical/high alarm at once)
 //          ──connect/disconnect/errors──> connectionStore

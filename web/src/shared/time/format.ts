@@ -31,10 +31,34 @@ function parts(date: Date, timeZone: string | undefined): Partial<Record<Intl.Da
   return out;
 }
 
-/** `2026-11-29 23:04:05 GMT+8` in the browser's zone (or `timeZone`). */
-export function formatDateTimeWithZone(date: Date, timeZone?: string): string {
+// formatToParts is slow (tens of µs) and a live wall formats the same few
+// seconds for every tile it redraws (a gateway stamps a whole batch alike):
+// the text of a second is kept, per zone, until the cache is full.
+const DATE_TIME_CACHE_LIMIT = 512;
+const dateTimeCache = new Map<string, Map<number, string>>();
+
+function dateTimeText(date: Date, timeZone: string | undefined): string {
   const p = parts(date, timeZone);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+}
+
+/** `2026-11-29 23:04:05 GMT+8` in the browser's zone (or `timeZone`). */
+export function formatDateTimeWithZone(date: Date, timeZone?: string): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (!Number.isFinite(second)) return dateTimeText(date, timeZone);
+  const zoneKey = timeZone ?? '';
+  let cache = dateTimeCache.get(zoneKey);
+  if (!cache) {
+    cache = new Map();
+    dateTimeCache.set(zoneKey, cache);
+  }
+  let text = cache.get(second);
+  if (text === undefined) {
+    text = dateTimeText(date, timeZone);
+    if (cache.size >= DATE_TIME_CACHE_LIMIT) cache.clear();
+    cache.set(second, text);
+  }
+  return text;
 }
 
 /** `23:04:05 GMT+8`: for "last updated" on a live display, where the date is today. */

@@ -117,6 +117,8 @@ export const serverConfigSchema = z.strictObject({
       memoryLimit: z.number().int().min(10_000).max(10_000_000).default(200_000),
       /** Disk the spool may use; past it the oldest readings are dropped and counted. */
       maxSpoolMB: z.number().int().min(16).max(1_000_000).default(2048),
+      /** InfluxDB writes of 5,000 readings in flight at once. */
+      parallelWrites: z.number().int().min(1).max(16).default(4),
     })
     .prefault({}),
   log: z

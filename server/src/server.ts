@@ -219,6 +219,7 @@ async function start(
     spoolDir: path.join(config.dataDir, 'spool'),
     acceptLogDir: path.join(config.dataDir, 'accept'),
     memoryLimit: config.ingest.memoryLimit,
+    parallelWrites: config.ingest.parallelWrites,
     maxSpoolBytes: config.ingest.maxSpoolMB * 1024 * 1024,
     park: config.parkModel,
     log: log.child({ part: 'ingest' }),

@@ -126,7 +126,7 @@ export class Ingest {
     this.refusals = new RejectLog(o.log, 'InfluxDB refused readings');
     this.consumerFaults = new RejectLog(o.log, 'a consumer failed on a message');
     this.unkept = new RejectLog(o.log, 'message not acknowledged: it could not be kept; the publisher will send it again');
-    this.parallelWrites = o.parallelWrites ?? 2;
+    this.parallelWrites = o.parallelWrites ?? 4;
     for (const site of o.park.sites) {
       for (const device of site.devices) {
         for (const tag of device.tags) this.places.set(tag.id, { source: tag.hazardSource ?? '', site: site.id });

@@ -79,8 +79,13 @@ export class FleetModel implements SimModel {
     this.second = Math.floor(nowMs / 1000);
   }
 
-  step(_dtMs: number, nowMs: number): void {
-    this.second = Math.floor(nowMs / 1000);
+  step(_dtMs: number, nowMs: number): boolean {
+    // Values change once a second: the 250 ms ticks between re-encoded a
+    // whole unit for nothing up to four times a second.
+    const second = Math.floor(nowMs / 1000);
+    if (second === this.second) return false;
+    this.second = second;
+    return true;
   }
 
   value(id: string): PointValue {

@@ -187,8 +187,7 @@ export async function startSimulators(options: SimulatorOptions): Promise<Runnin
 
     const timer = setInterval(() => {
       try {
-        model.step(tickMs * speed, Date.now());
-        refresh();
+        if (model.step(tickMs * speed, Date.now()) !== false) refresh();
       } catch (err) {
         log.error({ err: (err as Error).message }, 'simulators: model step failed');
       }

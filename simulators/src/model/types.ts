@@ -42,8 +42,12 @@ export interface ScenarioRun {
 /** The source of values behind the protocol servers: the process model of the demo park, or the fleet's pattern. */
 export interface SimModel {
   readonly catalog: SimCatalog;
-  /** Advances model time by `dtMs`; `nowMs` is the wall time stamped on fresh values. */
-  step(dtMs: number, nowMs: number): void;
+  /**
+   * Advances model time by `dtMs`; `nowMs` is the wall time stamped on fresh
+   * values. Returns false when no value can have changed, so the protocol
+   * servers need not copy the values in again.
+   */
+  step(dtMs: number, nowMs: number): boolean | void;
   value(id: string): PointValue;
   /** False while a device-offline scenario silences the device. */
   deviceOnline(deviceId: string): boolean;

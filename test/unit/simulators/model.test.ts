@@ -204,3 +204,16 @@ describe('scenarios in model time', () => {
     }
   });
 });
+
+describe('FleetModel.step', () => {
+  it('says whether a value can have changed: only when the second turns', async () => {
+    const { FleetModel, fleetPark } = await import('@park/simulators');
+    const park = fleetPark({ devices: 1, points: 2, opcuaVariables: 0 });
+    const m = new FleetModel(park, 1_764_000_000_000);
+    expect(m.step(250, 1_764_000_000_250)).toBe(false);
+    expect(m.step(250, 1_764_000_000_999)).toBe(false);
+    const before = m.value('fleet.m001.p00001').value;
+    expect(m.step(250, 1_764_000_001_000)).toBe(true);
+    expect(m.value('fleet.m001.p00001').value).toBe(before + 1);
+  });
+});

@@ -167,5 +167,12 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
     const text = await (await fetch(`${park.url}/metrics`)).text();
     expect(text).toMatch(/^park_ingest_readings_total \d+$/m);
     expect(text).toContain('# TYPE park_ingest_backlog_readings gauge');
+    // Process memory, so a site can see how close the server runs to its heap limit.
+    const gauge = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const used = gauge('park_process_heap_used_bytes');
+    expect(used).toBeGreaterThan(1_000_000);
+    expect(gauge('park_process_heap_total_bytes')).toBeGreaterThanOrEqual(used);
+    expect(gauge('park_process_resident_memory_bytes')).toBeGreaterThan(gauge('park_process_heap_total_bytes') / 2);
+    expect(gauge('park_process_external_memory_bytes')).toBeGreaterThanOrEqual(0);
   });
 });

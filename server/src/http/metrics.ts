@@ -27,6 +27,11 @@ export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit
     metric('park_ingest_seq_duplicates_total', 'counter', 'Repeated data messages (by seq), per gateway.', gws.map(({ label, g }) => [label, g.duplicates]));
     metric('park_audit_dropped_total', 'counter', 'Audit entries dropped while InfluxDB was away too long.', [['', d.audit.dropped]]);
     metric('park_socket_clients', 'gauge', 'Connected Socket.IO clients.', [['', d.socketClients()]]);
+    const mem = process.memoryUsage();
+    metric('park_process_resident_memory_bytes', 'gauge', 'Resident memory of the server process.', [['', mem.rss]]);
+    metric('park_process_heap_used_bytes', 'gauge', 'JavaScript heap in use (V8).', [['', mem.heapUsed]]);
+    metric('park_process_heap_total_bytes', 'gauge', 'JavaScript heap reserved (V8).', [['', mem.heapTotal]]);
+    metric('park_process_external_memory_bytes', 'gauge', 'Memory outside the JavaScript heap held by it (Buffers and the like).', [['', mem.external]]);
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(`${lines.join('\n')}\n`);
   });
 }

@@ -41,6 +41,10 @@ export interface Snapshot {
   srvWritten: number;
   /** Readings read by the gateway and not yet written to InfluxDB. */
   backlog: number;
+  /** The server's JavaScript heap in use and reserved, and its memory outside the heap, bytes. */
+  srvHeapUsed: number;
+  srvHeapTotal: number;
+  srvExternal: number;
 }
 
 export interface Drained {
@@ -82,6 +86,9 @@ export async function startPipeline(dir: string, influxd: TestInfluxd, o: { tags
         srvAccepted: sv('readings_total'),
         srvWritten: sv('readings_written_total'),
         backlog: gv('buffered_readings') + gv('outbox_readings') + inTransit + sv('backlog_readings'),
+        srvHeapUsed: m.get('park_process_heap_used_bytes') ?? 0,
+        srvHeapTotal: m.get('park_process_heap_total_bytes') ?? 0,
+        srvExternal: m.get('park_process_external_memory_bytes') ?? 0,
       };
     };
     return {

@@ -391,6 +391,13 @@ export class AlarmEngine {
   private readonly settings: Required<AlarmEngineOptions>;
   private readonly ruleList: readonly AlarmRule[];
   private readonly records = new Map<string, AlarmRecord>();
+  /**
+   * Records not in `normal`, kept as states change: `active()` runs after
+   * every turn with a transition, and walking every record of a large park
+   * (100,000 tags, several rules each) there held the event loop, and the
+   * next alarm, for milliseconds each time.
+   */
+  private readonly nonNormal = new Set<AlarmRecord>();
   private readonly tags = new Map<string, TagState>();
   private readonly staleTags: TagState[] = [];
   private readonly gateways = new Map<string, GatewayState>();
@@ -1080,8 +1087,14 @@ export class AlarmEngine {
     return renderMessage(rec.rule, this.settings.messageLanguage, { value: rec.value, err: rec.err, detail: rec.detail });
   }
 
+  private setState(rec: AlarmRecord, state: AlarmState): void {
+    rec.state = state;
+    if (state === 'normal') this.nonNormal.delete(rec);
+    else this.nonNormal.add(rec);
+  }
+
   private apply(rec: AlarmRecord, next: Lifecycle): void {
-    rec.state = next.state;
+    this.setState(rec, next.state);
     rec.active = next.active;
     rec.suppressed = next.suppressed;
     // An unknown (restored) condition may stay unknown only where nothing is annunciated.
@@ -1317,7 +1330,7 @@ export class AlarmEngine {
   /** Every alarm not in `normal` (the snapshot's `alarms`), highest priority first, then newest raise first. */
   active(): AlarmEvent[] {
     const out: AlarmEvent[] = [];
-    for (const rec of this.records.values()) if (rec.state !== 'normal') out.push(this.toEvent(rec));
+    for (const rec of this.nonNormal) out.push(this.toEvent(rec));
     return out.sort((a, b) => (PRIORITY_RANK.get(a.priority) ?? 9) - (PRIORITY_RANK.get(b.priority) ?? 9) || b.raisedAt - a.raisedAt || (a.id < b.id ? -1 : 1));
   }
 
@@ -1385,7 +1398,7 @@ export class AlarmEngine {
     this.shelvedSet.delete(rec);
     this.escalationWatch.delete(rec);
     const state = e.state;
-    rec.state = state;
+    this.setState(rec, state);
     rec.suppressed = state === 'suppressed';
     rec.active = state === 'unack' || state === 'acked';
     rec.settle = state === 'shelved' || state === 'suppressed' || state === 'out-of-service';

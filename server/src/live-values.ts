@@ -38,6 +38,19 @@ export class LiveValues {
     return [...this.values.values()].map(copy);
   }
 
+  /** Ids of the tags changed since the previous call (or `takeChanged`), in the order they first changed. */
+  takeChangedIds(): string[] {
+    const ids = [...this.changed];
+    this.changed.clear();
+    return ids;
+  }
+
+  /** A copy of the latest reading of `id` (the table keeps changing). */
+  copy(id: string): LiveValue | undefined {
+    const v = this.values.get(id);
+    return v === undefined ? undefined : copy(v);
+  }
+
   /** Readings changed since the previous call (copies: the table keeps changing). */
   takeChanged(): LiveReading[] {
     const out: LiveReading[] = [];

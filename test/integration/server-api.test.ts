@@ -163,6 +163,25 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
     expect((await fetch(`${park.url}/api/hazard-register/hs01/report.html`)).status).toBe(401);
   });
 
+  it('sends a large push of values in batches of at most 2,000 readings, all of them, in order', async () => {
+    const s = socket(viewerCookie);
+    const snapshot = new Promise<Snapshot>((resolve) => s.once('snapshot', resolve));
+    s.connect();
+    await snapshot;
+    const batches: ValuesEvent[] = [];
+    s.on('values', (v) => batches.push(v));
+    const t0 = Date.now() - 60_000;
+    const ids = Array.from({ length: 4500 }, (_, i) => `bulk.t${String(i).padStart(4, '0')}`);
+    // Published as the values of one push interval: one message of 4,500 readings.
+    await gateway.publishAsync(dataTopic('park/v1', 'gw-b'), encodeDataMessage({ gateway: 'gw-b', seq: 900, readings: ids.map((id, i) => ({ id, ts: t0, v: i, q: 'good' as const })) }), { qos: 1 });
+    const bulk = (): ValuesEvent[] => batches.filter((b) => b.readings.some((r) => r.id.startsWith('bulk.')));
+    await expect.poll(() => bulk().flatMap((b) => b.readings).filter((r) => r.id.startsWith('bulk.')).length, { timeout: 10_000 }).toBe(ids.length);
+    expect(bulk().length).toBeGreaterThanOrEqual(3);
+    for (const b of bulk()) expect(b.readings.length).toBeLessThanOrEqual(2000);
+    expect(bulk().flatMap((b) => b.readings).filter((r) => r.id.startsWith('bulk.')).map((r) => r.v)).toEqual(ids.map((_, i) => i));
+    s.disconnect();
+  });
+
   it('publishes Prometheus metrics', async () => {
     const text = await (await fetch(`${park.url}/metrics`)).text();
     expect(text).toMatch(/^park_ingest_readings_total \d+$/m);

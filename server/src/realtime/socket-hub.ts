@@ -116,9 +116,14 @@ interface Scope {
  * cookie, or a bearer token in `auth.token`); acknowledging and shelving
  * check the role on every request.
  */
+/** Readings per `values` message; a larger push is sent in several, one per turn of the event loop. */
+const VALUES_CHUNK = 2000;
+
 export class SocketHub {
   readonly io: Server<ClientToServerEvents, ParkServerToClientEvents, Record<string, never>, SocketData>;
   private readonly timer: NodeJS.Timeout;
+  private readonly valuePushes: { ts: number; ids: string[]; offset: number }[] = [];
+  private sendingValues = false;
 
   constructor(httpServer: HttpServer, private readonly d: SocketHubDeps) {
     this.io = new Server(httpServer, { path: '/socket.io/', serveClient: false, maxHttpBufferSize: 64 * 1024 });
@@ -173,12 +178,49 @@ export class SocketHub {
     this.timer = setInterval(() => this.pushValues(), d.valuesIntervalMs ?? 250);
   }
 
+  /**
+   * Every `valuesIntervalMs`, the tags changed since the last push go out
+   * as `values`, VALUES_CHUNK readings per message and one message per turn
+   * of the event loop: at 100,000 tags/s a push is 25,000 readings, and
+   * copying, routing and encoding them in one piece held the event loop
+   * (and any alarm arriving meanwhile) for tens of milliseconds. Between
+   * slices the alarm goes first. Slices stay in order; each carries the
+   * latest value of its tags when it is sent.
+   */
   private pushValues(): void {
-    const readings = this.d.live.takeChanged();
-    if (readings.length === 0 || this.io.engine.clientsCount === 0) return;
-    const ts = Date.now();
-    this.io.to(ALL_ROOM).emit('values', { ts, readings });
+    const ids = this.d.live.takeChangedIds();
+    if (ids.length === 0 || this.io.engine.clientsCount === 0) return;
+    this.valuePushes.push({ ts: Date.now(), ids, offset: 0 });
+    if (!this.sendingValues) {
+      this.sendingValues = true;
+      setImmediate(() => this.sendValueSlice());
+    }
+  }
+
+  private sendValueSlice(): void {
+    const push = this.valuePushes[0];
+    if (push === undefined) {
+      this.sendingValues = false;
+      return;
+    }
+    const slice = push.ids.slice(push.offset, push.offset + VALUES_CHUNK);
+    push.offset += VALUES_CHUNK;
+    if (push.offset >= push.ids.length) this.valuePushes.shift();
+    const readings: LiveReading[] = [];
+    for (const id of slice) {
+      const r = this.d.live.copy(id);
+      if (r !== undefined) readings.push(r);
+    }
+    this.emitValues(push.ts, readings);
+    if (this.valuePushes.length > 0) setImmediate(() => this.sendValueSlice());
+    else this.sendingValues = false;
+  }
+
+  private emitValues(ts: number, readings: LiveReading[]): void {
+    if (readings.length === 0) return;
     const rooms = this.io.sockets.adapter.rooms;
+    // Socket.IO encodes a broadcast before it looks who is in the room: an empty room still costs a full encode.
+    if (rooms.has(ALL_ROOM)) this.io.to(ALL_ROOM).emit('values', { ts, readings });
     // Only rooms someone is in are filled: without scoped displays this costs one check.
     if (!this.d.catalogue.park.sites.some((s) => rooms.has(siteRoom(s.id)) || s.hazardSources.some((h) => rooms.has(hazardSourceRoom(h.id))))) return;
     const byRoom = new Map<string, LiveReading[]>();
@@ -241,6 +283,7 @@ export class SocketHub {
 
   close(): void {
     clearInterval(this.timer);
+    this.valuePushes.length = 0;
     // The engine only: the HTTP server belongs to fastify, which closes it.
     this.io.disconnectSockets(true);
     this.io.engine.close();

@@ -33,7 +33,9 @@ const TAIL_LINES = 40;
  */
 export function profiledNodeArgs(name: string, args: readonly string[]): string[] {
   const dir = process.env.BENCH_CPU_PROF_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${name.replace(/[^\w.-]+/g, '_')}`, ...args] : [...args];
+  // BENCH_SERVER_NODE_ARGS: V8 options for the server alone, e.g. a heap limit to compare.
+  const extra = name === 'server' ? (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${name.replace(/[^\w.-]+/g, '_')}`] : []), ...args];
 }
 
 export function spawnChild(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchChild {

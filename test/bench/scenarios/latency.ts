@@ -75,7 +75,8 @@ function makeClock(): () => number {
 }
 
 export async function latencyScenario(ctx: BenchContext): Promise<Row[]> {
-  const tags = ctx.pick(20_000, 5_000, 500);
+  // The load: the highest end-to-end step this machine sustains (docs/BENCHMARKS.md); BENCH_LATENCY_TAGS overrides.
+  const tags = Number(process.env.BENCH_LATENCY_TAGS) || ctx.pick(100_000, 5_000, 500);
   const crossings = ctx.pick(200, 40, 6);
   const spacingMs = 250;
   const warmS = ctx.pick(8, 4, 2);

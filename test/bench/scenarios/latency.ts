@@ -242,6 +242,14 @@ export async function latencyScenario(ctx: BenchContext): Promise<Row[]> {
       const readToPublish = sorted(published.map((c) => (c.publishAt as number) - (c.readTs as number)));
       const fromChange = sorted(done.map((c) => (c.alarmAt as number) - c.changeAt));
       const ms = (x: number): string => (x < 10 ? x.toFixed(1) : x.toFixed(0));
+      // When the slowest crossings happened, in seconds from the first change: early ones point at
+      // the chain still settling (first stale checks, the first backlog), spread ones at the load.
+      const firstChange = Math.min(...done.map((c) => c.changeAt));
+      const slowest = [...published]
+        .sort((a, b) => (b.alarmAt as number) - (b.publishAt as number) - ((a.alarmAt as number) - (a.publishAt as number)))
+        .slice(0, 3)
+        .map((c) => `${ms((c.alarmAt as number) - (c.publishAt as number))} ms at +${((c.changeAt - firstChange) / 1000).toFixed(1)} s`)
+        .join(', ');
       const q = (xs: number[]): string => `${ms(percentile(xs, 50))} / ${ms(percentile(xs, 95))} / ${ms(percentile(xs, 99))} ms`;
       const max = (xs: number[]): string => `max ${ms(xs.length ? (xs[xs.length - 1] as number) : NaN)} ms`;
       const common = `${done.length} crossings over ${PROBES} probe tags, started at least ${spacingMs} ms apart, ${missed} missed${open ? `, ${open} still open at the deadline` : ''}; a probe reused only after its release was answered and its return to normal reached the client (${released} confirmed, ${unconfirmed} not within ${CROSSING_TIMEOUT_MS / 1000} s, ${retired.size} probes retired); load ${fmt(park.tags)} tags @ 1 s through the chain; server CPU ${serverUsage.cpuPercent.toFixed(0)} %, gateway CPU ${gwUsage.cpuPercent.toFixed(0)} % of one core; load avg ${load.toFixed(1)}${modeNote}`;
@@ -255,7 +263,7 @@ export async function latencyScenario(ctx: BenchContext): Promise<Row[]> {
           notes:
             `${max(fromPublish)}; publish = arrival of the last byte of the PUBLISH holding the crossing reading (the probe's first reading at or above the limit, matched by id, its ts kept) at a TCP relay between gateway and broker, one loopback hop after the gateway wrote it; ` +
             `the relay's forwarding to the broker (one more loopback hop) is inside the interval, so the figure is slightly pessimistic; ${published.length} of ${done.length} crossing readings seen at the relay; ` +
-            `gateway read → alarm ${q(fromRead)} (${max(fromRead)}), of it read → publish ${q(readToPublish)} (gateway batching, ≤ 100 ms); ${common}`,
+            `slowest ${slowest}; gateway read → alarm ${q(fromRead)} (${max(fromRead)}), of it read → publish ${q(readToPublish)} (gateway batching, ≤ 100 ms); ${common}`,
         },
         {
           scenario: 'alarm latency',

@@ -110,15 +110,15 @@ interface Scope {
   hazardSources: Set<string>;
 }
 
+/** Readings per `values` message; a larger push is sent in several, one per turn of the event loop. */
+const VALUES_CHUNK = 2000;
+
 /**
  * Socket.IO for displays: a `snapshot` on connect, then `values` batches,
  * `alarm` and `gateway` events. Only logged-in users connect (session
  * cookie, or a bearer token in `auth.token`); acknowledging and shelving
  * check the role on every request.
  */
-/** Readings per `values` message; a larger push is sent in several, one per turn of the event loop. */
-const VALUES_CHUNK = 2000;
-
 export class SocketHub {
   readonly io: Server<ClientToServerEvents, ParkServerToClientEvents, Record<string, never>, SocketData>;
   private readonly timer: NodeJS.Timeout;

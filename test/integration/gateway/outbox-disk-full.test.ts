@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '@park/server';
 import { gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
 import { freePort } from '../../harness/ports.js';
+import { mountSmallDisk, type SmallDisk } from '../../harness/small-disk.js';
 import { tempDir } from '../../harness/temp-dir.js';
 import { record, silentLog, until, type Recorder } from './helpers.js';
 import { startModbusTestServer, type ModbusTestServer } from './modbus-test-server.js';
@@ -18,24 +17,49 @@ import { startModbusTestServer, type ModbusTestServer } from './modbus-test-serv
 // broker is back replays what it kept and publishes live data again.
 const TAGS = 100;
 
-describe('gateway: the outbox disk fills up (issue 9)', () => {
-  const dir = tempDir('gw-disk-full');
-  const disk = path.join(dir.path, 'disk');
+/**
+ * A gateway polling TAGS changing registers every 50 ms, its data folder on a
+ * tmpfs of `sizeBytes`, and no broker until the test starts one on `port`.
+ */
+function diskSuite(label: string, sizeBytes: number) {
+  const dir = tempDir(label);
+  const diskPath = path.join(dir.path, 'disk');
+  const ctx = {
+    port: 0,
+    gw: undefined as RunningGateway | undefined,
+    broker: undefined as EmbeddedBroker | undefined,
+    rec: undefined as Recorder | undefined,
+    async startGateway(id: string, segmentMB: number): Promise<RunningGateway> {
+      ctx.port = await freePort();
+      ctx.gw = await startGateway(
+        gatewayConfigFromObject({
+          gateway: id,
+          dataDir: path.join(diskPath, 'state'),
+          mqtt: { url: `mqtt://127.0.0.1:${ctx.port}`, reconnectMinMs: 500, reconnectMaxMs: 500 },
+          publish: { maxBatchDelayMs: 50 },
+          outbox: { segmentMB },
+          devices: [
+            {
+              id: 'plc',
+              protocol: 'modbus-tcp',
+              host: '127.0.0.1',
+              port: server.port,
+              unitId: 1,
+              pollIntervalMs: 50,
+              tags: Array.from({ length: TAGS }, (_, i) => ({ id: `d${i}`, description: { zh: 'd', en: 'd' }, address: { table: 'holding', address: i } })),
+            },
+          ],
+        }),
+        await silentLog(),
+      );
+      return ctx.gw;
+    },
+  };
   let server: ModbusTestServer;
-  let gw: RunningGateway | undefined;
-  let broker: EmbeddedBroker | undefined;
-  let rec: Recorder | undefined;
+  let disk: SmallDisk | undefined;
   let ticker: NodeJS.Timeout;
-  let mounted = false;
-
   beforeAll(async () => {
-    mkdirSync(disk);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', disk], { stdio: 'pipe' });
-      mounted = true;
-    } catch (err) {
-      throw new Error(`this test mounts a small tmpfs and needs root (as on the project's machines): ${(err as Error).message}`);
-    }
+    disk = mountSmallDisk(diskPath, sizeBytes);
     server = await startModbusTestServer();
     let counter = 0;
     ticker = setInterval(() => {
@@ -45,39 +69,21 @@ describe('gateway: the outbox disk fills up (issue 9)', () => {
   });
   afterAll(async () => {
     clearInterval(ticker);
-    await gw?.stop();
-    await rec?.close();
-    await broker?.close();
+    await ctx.gw?.stop();
+    await ctx.rec?.close();
+    await ctx.broker?.close();
     await server?.close();
-    if (mounted) execFileSync('umount', [disk]);
+    disk?.unmount();
     dir.remove();
   });
+  return ctx;
+}
+
+describe('gateway: the outbox disk fills up (issue 9)', () => {
+  const ctx = diskSuite('gw-disk-full', 256 * 1024);
 
   it('keeps reading, drops the oldest waiting batches and counts what it loses, then replays what it kept', async () => {
-    const port = await freePort();
-    const url = `mqtt://127.0.0.1:${port}`;
-    gw = await startGateway(
-      gatewayConfigFromObject({
-        gateway: 'gw-disk',
-        dataDir: path.join(disk, 'state'),
-        mqtt: { url, reconnectMinMs: 500, reconnectMaxMs: 500 },
-        publish: { maxBatchDelayMs: 50 },
-        outbox: { segmentMB: 0.03 },
-        devices: [
-          {
-            id: 'plc',
-            protocol: 'modbus-tcp',
-            host: '127.0.0.1',
-            port: server.port,
-            unitId: 1,
-            pollIntervalMs: 50,
-            tags: Array.from({ length: TAGS }, (_, i) => ({ id: `d${i}`, description: { zh: 'd', en: 'd' }, address: { table: 'holding', address: i } })),
-          },
-        ],
-      }),
-      await silentLog(),
-    );
-    const g = gw;
+    const g = await ctx.startGateway('gw-disk', 0.03);
     const c = (name: string): number => g.counters()[name] ?? 0;
 
     // No broker: batches go to the outbox until the disk is full, then the oldest segments go.
@@ -87,16 +93,16 @@ describe('gateway: the outbox disk fills up (issue 9)', () => {
     expect(c('outboxMessages')).toBeGreaterThan(0);
 
     // The broker comes back: what the outbox kept is replayed, and live data flows.
-    broker = await startEmbeddedBroker({ host: '127.0.0.1', port });
-    rec = await record(broker.url);
-    const r = rec;
+    ctx.broker = await startEmbeddedBroker({ host: '127.0.0.1', port: ctx.port });
+    ctx.rec = await record(ctx.broker.url);
+    const r = ctx.rec;
     await r.waitFor('replayed and live messages', () => r.data.some((m) => m.replay) && r.data.some((m) => !m.replay), 30_000);
     await until('the outbox emptied', () => c('outboxMessages') === 0, 30_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(g.counters())}`);
     });
     // Stopped cleanly: every seq the gateway took is received, dropped for space, lost, or still in the outbox.
     await g.stop();
-    gw = undefined;
+    ctx.gw = undefined;
     const received = (): number => new Set(r.data.map((m) => m.seq)).size;
     const accounted = (): number => received() + c('outboxDroppedMessages') + c('outboxLostMessages') + c('outboxMessages');
     await until('every message accounted for', () => accounted() === c('nextSeq'), 20_000).catch((err: Error) => {
@@ -112,65 +118,11 @@ describe('gateway: the outbox disk fills up (issue 9)', () => {
 // written is the only one there is, and it is the oldest. It must be given up
 // for the newest batches too; keeping it lost every batch after it.
 describe('gateway: an outbox disk with room for one segment (issue 9)', () => {
-  const dir = tempDir('gw-disk-one-segment');
-  const disk = path.join(dir.path, 'disk');
-  let server: ModbusTestServer;
-  let gw: RunningGateway | undefined;
-  let broker: EmbeddedBroker | undefined;
-  let rec: Recorder | undefined;
-  let ticker: NodeJS.Timeout;
-  let mounted = false;
-
-  beforeAll(async () => {
-    mkdirSync(disk);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', disk], { stdio: 'pipe' });
-      mounted = true;
-    } catch (err) {
-      throw new Error(`this test mounts a small tmpfs and needs root (as on the project's machines): ${(err as Error).message}`);
-    }
-    server = await startModbusTestServer();
-    let counter = 0;
-    ticker = setInterval(() => {
-      counter++;
-      server.setRegisters(1, 'holding', 0, Array.from({ length: TAGS }, (_, i) => (counter + i) & 0xffff));
-    }, 10);
-  });
-  afterAll(async () => {
-    clearInterval(ticker);
-    await gw?.stop();
-    await rec?.close();
-    await broker?.close();
-    await server?.close();
-    if (mounted) execFileSync('umount', [disk]);
-    dir.remove();
-  });
+  const ctx = diskSuite('gw-disk-one-segment', 128 * 1024);
 
   it('gives up the one segment it has for the newest batches and replays those', async () => {
-    const port = await freePort();
-    gw = await startGateway(
-      gatewayConfigFromObject({
-        gateway: 'gw-disk1',
-        dataDir: path.join(disk, 'state'),
-        mqtt: { url: `mqtt://127.0.0.1:${port}`, reconnectMinMs: 500, reconnectMaxMs: 500 },
-        publish: { maxBatchDelayMs: 50 },
-        // 1 MB segments on a 128 KiB disk: the disk fills inside the first segment.
-        outbox: { segmentMB: 1 },
-        devices: [
-          {
-            id: 'plc',
-            protocol: 'modbus-tcp',
-            host: '127.0.0.1',
-            port: server.port,
-            unitId: 1,
-            pollIntervalMs: 50,
-            tags: Array.from({ length: TAGS }, (_, i) => ({ id: `d${i}`, description: { zh: 'd', en: 'd' }, address: { table: 'holding', address: i } })),
-          },
-        ],
-      }),
-      await silentLog(),
-    );
-    const g = gw;
+    // 1 MB segments on a 128 KiB disk: the disk fills inside the first segment.
+    const g = await ctx.startGateway('gw-disk1', 1);
     const c = (name: string): number => g.counters()[name] ?? 0;
 
     await until('the disk full', () => c('outboxDroppedMessages') + c('outboxLostMessages') > 0, 60_000);
@@ -178,9 +130,9 @@ describe('gateway: an outbox disk with room for one segment (issue 9)', () => {
     const seqAtFull = c('nextSeq');
     await until('more batches after the disk filled', () => c('nextSeq') > seqAtFull + 20, 30_000);
 
-    broker = await startEmbeddedBroker({ host: '127.0.0.1', port });
-    rec = await record(broker.url);
-    const r = rec;
+    ctx.broker = await startEmbeddedBroker({ host: '127.0.0.1', port: ctx.port });
+    ctx.rec = await record(ctx.broker.url);
+    const r = ctx.rec;
     await until('the outbox emptied', () => c('outboxMessages') === 0 && r.data.some((m) => !m.replay), 30_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(g.counters())}`);
     });
@@ -189,7 +141,7 @@ describe('gateway: an outbox disk with room for one segment (issue 9)', () => {
     // The newest batches were kept: replays of seqs taken after the disk first filled.
     expect(replayed.filter((s) => s > seqAtFull).length).toBeGreaterThan(0);
     await g.stop();
-    gw = undefined;
+    ctx.gw = undefined;
     const received = (): number => new Set(r.data.map((m) => m.seq)).size;
     const accounted = (): number => received() + c('outboxDroppedMessages') + c('outboxLostMessages') + c('outboxMessages');
     await until('every message accounted for', () => accounted() === c('nextSeq'), 20_000).catch((err: Error) => {

@@ -1,49 +1,9 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { dataTopic, encodeDataMessage } from '@park/protocol';
 import { startTestInfluxd, type TestInfluxd } from '../harness/influxd.js';
 import { startParkServer } from '../harness/park-server.js';
-
-/**
- * A TCP proxy in front of InfluxDB that holds every answer for `delayMs`
- * before passing it on: InfluxDB answering slowly (a busy disk, compaction,
- * a slow network to a remote instance).
- */
-async function slowProxy(target: { host: string; port: number }): Promise<{ port: number; delayMs: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const state = { delayMs: 0 };
-  const server: Server = createServer((client) => {
-    const upstream = createConnection(target);
-    sockets.add(client).add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => {
-      const delay = state.delayMs;
-      if (delay === 0) client.write(d);
-      else setTimeout(() => !client.destroyed && client.write(d), delay);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    port: (server.address() as { port: number }).port,
-    get delayMs() {
-      return state.delayMs;
-    },
-    set delayMs(v: number) {
-      state.delayMs = v;
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 
 // Issue 9: InfluxDB answering slowly under load. Every write takes over a
 // second to be answered for a while; the server keeps accepting (the queue
@@ -52,11 +12,12 @@ async function slowProxy(target: { host: string; port: number }): Promise<{ port
 // is stored, none twice.
 describe('server: InfluxDB answering slowly', () => {
   let influxd: TestInfluxd;
-  let proxy: Awaited<ReturnType<typeof slowProxy>>;
+  // In front of InfluxDB, holding every answer `delayMs` (a busy disk, compaction, a slow network).
+  let proxy: FaultProxy;
   beforeAll(async () => {
     influxd = await startTestInfluxd();
     const u = new URL(influxd.url);
-    proxy = await slowProxy({ host: u.hostname, port: Number(u.port) });
+    proxy = await startFaultProxy({ host: u.hostname, port: Number(u.port) });
   });
   afterAll(async () => {
     await proxy?.close();

@@ -54,6 +54,25 @@ function diskSuite(label: string, sizeBytes: number) {
       );
       return ctx.gw;
     },
+    /**
+     * Stops the gateway cleanly, then waits until every seq it took is
+     * received, dropped for space, lost, or still in the outbox. Returns the
+     * number of distinct seqs received.
+     */
+    async stopAndAccount(): Promise<number> {
+      const g = ctx.gw;
+      const r = ctx.rec;
+      if (!g || !r) throw new Error('stopAndAccount: no gateway or recorder running');
+      await g.stop();
+      ctx.gw = undefined;
+      const c = (name: string): number => g.counters()[name] ?? 0;
+      const received = (): number => new Set(r.data.map((m) => m.seq)).size;
+      const accounted = (): number => received() + c('outboxDroppedMessages') + c('outboxLostMessages') + c('outboxMessages');
+      await until('every message accounted for', () => accounted() === c('nextSeq'), 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}: received ${received()}, ${JSON.stringify(g.counters())}`);
+      });
+      return received();
+    },
   };
   let server: ModbusTestServer;
   let disk: SmallDisk | undefined;
@@ -100,16 +119,9 @@ describe('gateway: the outbox disk fills up (issue 9)', () => {
     await until('the outbox emptied', () => c('outboxMessages') === 0, 30_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(g.counters())}`);
     });
-    // Stopped cleanly: every seq the gateway took is received, dropped for space, lost, or still in the outbox.
-    await g.stop();
-    ctx.gw = undefined;
-    const received = (): number => new Set(r.data.map((m) => m.seq)).size;
-    const accounted = (): number => received() + c('outboxDroppedMessages') + c('outboxLostMessages') + c('outboxMessages');
-    await until('every message accounted for', () => accounted() === c('nextSeq'), 20_000).catch((err: Error) => {
-      throw new Error(`${err.message}: received ${received()}, ${JSON.stringify(g.counters())}`);
-    });
+    const received = await ctx.stopAndAccount();
     expect(c('outboxDroppedMessages') + c('outboxLostMessages')).toBeGreaterThan(0);
-    expect(received()).toBeGreaterThan(c('outboxDroppedMessages'));
+    expect(received).toBeGreaterThan(c('outboxDroppedMessages'));
     expect(r.invalid).toEqual([]);
   }, 180_000);
 });
@@ -140,13 +152,7 @@ describe('gateway: an outbox disk with room for one segment (issue 9)', () => {
     expect(c('outboxDroppedMessages')).toBeGreaterThan(0);
     // The newest batches were kept: replays of seqs taken after the disk first filled.
     expect(replayed.filter((s) => s > seqAtFull).length).toBeGreaterThan(0);
-    await g.stop();
-    ctx.gw = undefined;
-    const received = (): number => new Set(r.data.map((m) => m.seq)).size;
-    const accounted = (): number => received() + c('outboxDroppedMessages') + c('outboxLostMessages') + c('outboxMessages');
-    await until('every message accounted for', () => accounted() === c('nextSeq'), 20_000).catch((err: Error) => {
-      throw new Error(`${err.message}: received ${received()}, ${JSON.stringify(g.counters())}`);
-    });
+    await ctx.stopAndAccount();
     expect(r.invalid).toEqual([]);
   }, 180_000);
 });

@@ -6,11 +6,12 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { dataTopic, encodeDataMessage, encodeMetaMessage, encodeStatusMessage, metaTopic, statusTopic } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
-import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import type { RunningGateway } from '@park/gateway';
 import { issueClientCertificate, makeTestCertificates, startTestMosquitto, type TestCertificates, type TestClientCertificate, type TestMosquitto } from '../../harness/brokers.js';
 import { startTestInfluxd, type TestInfluxd } from '../../harness/influxd.js';
 import { connectAndPublishAtOnce } from '../../harness/mqtt-raw-client.js';
 import { DEMO_PARK_FILE, REPO_ROOT, startParkServer, type TestParkServer } from '../../harness/park-server.js';
+import { startSiteGateway } from '../../harness/simulated-gateway.js';
 import { tempDir } from '../../harness/temp-dir.js';
 import { countStored, login, until } from './chain-harness.js';
 
@@ -102,20 +103,18 @@ describe('Mosquitto with client certificates and the ACL file of docs/deploy.md'
 
     const model = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
     sims = await startSimulators({ park: model, seed: 3, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false });
-    const siteB = structuredClone(model);
-    for (const site of siteB.sites) {
-      site.devices = site.devices.filter((d) => d.protocol === 'modbus-tcp');
-      for (const d of site.devices) if (d.protocol === 'modbus-tcp') d.port = sims.modbusPort;
-    }
     const gwDir = path.join(dir.path, 'gw-b');
     mkdirSync(gwDir);
-    const config = gatewayConfigFromObject(
-      { gateway: 'gw-b', site: 'b', dataDir: gwDir, mqtt: { url: broker.url, tls: { ca: certs.caFile, cert: client.gwB.certFile, key: client.gwB.keyFile }, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
-      'gw-b.yaml',
-      gwDir,
-      siteB,
-    );
-    gateway = await startGateway(config, createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'));
+    gateway = await startSiteGateway({
+      model,
+      sims,
+      gateway: 'gw-b',
+      site: 'b',
+      protocol: 'modbus-tcp',
+      dataDir: gwDir,
+      mqttUrl: broker.url,
+      extra: { mqtt: { url: broker.url, tls: { ca: certs.caFile, cert: client.gwB.certFile, key: client.gwB.keyFile }, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
+    });
   }, 90_000);
 
   afterAll(async () => {

@@ -5,11 +5,12 @@ import mqtt from 'mqtt';
 import { dataTopic, encodeDataMessage } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { startSimulators, type RunningSimulators } from '@park/simulators';
-import { createLogger, gatewayConfigFromObject, startGateway, type RunningGateway } from '@park/gateway';
+import type { RunningGateway } from '@park/gateway';
 import { makeTestCertificates, startTestMosquitto, type TestCertificates, type TestMosquitto } from '../../harness/brokers.js';
 import { startTestInfluxd, type TestInfluxd } from '../../harness/influxd.js';
 import { connectAndPublishAtOnce } from '../../harness/mqtt-raw-client.js';
 import { DEMO_PARK_FILE, startParkServer, type TestParkServer } from '../../harness/park-server.js';
+import { startSiteGateway } from '../../harness/simulated-gateway.js';
 import { tempDir } from '../../harness/temp-dir.js';
 import { countStored, until } from './chain-harness.js';
 
@@ -42,20 +43,18 @@ describe('MQTT over TLS with users: Mosquitto, the server and a gateway', () => 
     park = await startParkServer({ broker, influxd, mqtt: { username: 'park-server', password: USERS['park-server'], tls: { caFile: certs.caFile } } });
     const model = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
     sims = await startSimulators({ park: model, seed: 3, opcuaPort: 0, modbusPort: 0, controlPort: 0, rtu: false });
-    const siteB = structuredClone(model);
-    for (const site of siteB.sites) {
-      site.devices = site.devices.filter((d) => d.protocol === 'modbus-tcp');
-      for (const d of site.devices) if (d.protocol === 'modbus-tcp') d.port = sims.modbusPort;
-    }
     const gwDir = path.join(dir.path, 'gw-b');
     mkdirSync(gwDir);
-    const config = gatewayConfigFromObject(
-      { gateway: 'gw-b', site: 'b', dataDir: gwDir, mqtt: { url: broker.url, username: 'gw-b', password: USERS['gw-b'], tls: { ca: certs.caFile }, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
-      'gw-b.yaml',
-      gwDir,
-      siteB,
-    );
-    gateway = await startGateway(config, createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'));
+    gateway = await startSiteGateway({
+      model,
+      sims,
+      gateway: 'gw-b',
+      site: 'b',
+      protocol: 'modbus-tcp',
+      dataDir: gwDir,
+      mqttUrl: broker.url,
+      extra: { mqtt: { url: broker.url, username: 'gw-b', password: USERS['gw-b'], tls: { ca: certs.caFile }, reconnectMinMs: 200, reconnectMaxMs: 1000 }, publish: { maxBatchDelayMs: 100 } },
+    });
   }, 90_000);
 
   afterAll(async () => {

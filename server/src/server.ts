@@ -223,9 +223,9 @@ async function start(
     maxSpoolBytes: config.ingest.maxSpoolMB * 1024 * 1024,
     park: config.parkModel,
     log: log.child({ part: 'ingest' }),
-    onData: (msg, receivedAt) => {
-      live.apply(msg, receivedAt);
-      alarms.onData(msg);
+    onData: (msg, receivedAt, slots) => {
+      live.apply(msg, receivedAt, slots);
+      alarms.onData(msg, slots);
       emergency?.onData(msg);
     },
     onStatus: (status, receivedAt) => {

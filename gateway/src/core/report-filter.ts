@@ -40,6 +40,17 @@ function newState(deadband: number): TagState {
   return { deadband, sent: false, sentV: 0, sentQ: 'good', sentErr: undefined, sentAt: 0, latest: false, latestV: 0, latestQ: 'good', latestErr: undefined, lastValue: 0 };
 }
 
+// V8 gives a field the representation of the first value stored in it. Left
+// to the zeros above and to whole-number readings, the value fields would be
+// small integers, and the first fractional reading of any tag would change
+// the shape of every tag's state, each migrated at its next touch: 100,000
+// tags held one poll for hundreds of milliseconds. One state written with
+// fractions here fixes them as doubles before any real one exists.
+{
+  const warm = newState(0.5);
+  warm.sentV = warm.sentAt = warm.latestV = warm.lastValue = 0.5;
+}
+
 export class ReportFilter {
   private readonly tags = new Map<string, TagState>();
   suppressed = 0;

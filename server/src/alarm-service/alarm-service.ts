@@ -1,6 +1,6 @@
 import type { AckResult, AlarmAckRequest, AlarmEscalationEvent, AlarmEvent, AlarmFloodEvent, AlarmShelveRequest, DataMessage, StatusMessage } from '@park/protocol';
 import type { Logger } from '../log.js';
-import type { ActionErrorCode, AlarmEngine, AlarmTransition, ActionResult } from '../alarms/engine.js';
+import type { ActionErrorCode, AlarmEngine, AlarmSlot, AlarmTransition, ActionResult } from '../alarms/engine.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Identity } from '../http/auth-routes.js';
 import type { AlarmJournal } from './alarm-journal.js';
@@ -85,11 +85,13 @@ export class AlarmService {
     this.announcer = announcer;
   }
 
-  onData(msg: DataMessage): void {
+  /** `slots`: the ingest's per-tag record of each reading, so the engine needs no lookup (see `AlarmSlot`). */
+  onData(msg: DataMessage, slots?: readonly (AlarmSlot | undefined)[]): void {
     if (msg.replay) return;
     const now = Date.now();
-    for (const r of msg.readings) {
-      const t = this.o.engine.onReading(r, now);
+    const readings = msg.readings;
+    for (let i = 0; i < readings.length; i++) {
+      const t = this.o.engine.onReading(readings[i] as DataMessage['readings'][number], now, false, slots?.[i]);
       if (t.length > 0) this.handle(t);
     }
   }

@@ -37,6 +37,12 @@ export interface StoredReading {
   q: number;
   source: string;
   site: string;
+  /**
+   * The point's measurement and tags as line protocol
+   * (`reading,id=…,site=…,source=…`, see `seriesKey`), when already known:
+   * ingest keeps one per tag instead of escaping three tags per reading.
+   */
+  series?: string;
 }
 
 export interface ReadingRow {

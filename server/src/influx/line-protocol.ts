@@ -18,13 +18,20 @@ function float(v: number): string {
   return String(v);
 }
 
+/** Measurement and tags of a reading's point: the same for every reading of a tag. */
+export function seriesKey(id: string, site: string, source: string): string {
+  const parts = ['reading', `id=${escapeTag(id)}`];
+  if (site) parts.push(`site=${escapeTag(site)}`);
+  if (source) parts.push(`source=${escapeTag(source)}`);
+  // `join` gives one flat string; kept per tag, a chain of concatenations would be walked again at every write.
+  return parts.join(',');
+}
+
 export function readingLines(readings: readonly StoredReading[]): string {
   let out = '';
-  for (const r of readings) {
-    out += `reading,id=${escapeTag(r.id)}`;
-    if (r.site) out += `,site=${escapeTag(r.site)}`;
-    if (r.source) out += `,source=${escapeTag(r.source)}`;
-    out += ` v=${float(r.v)},q=${r.q}i ${r.ts}\n`;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as StoredReading;
+    out += `${r.series ?? seriesKey(r.id, r.site, r.source)} v=${float(r.v)},q=${r.q}i ${r.ts}\n`;
   }
   return out;
 }

@@ -3,6 +3,7 @@ import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
 import { InfluxWriteError, type InfluxStore, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
+import { tagSlotsOf, type TagSlot } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
 import { WriteQueue } from './write-queue.js';
 import { AcceptLog } from './accept-log.js';
@@ -38,8 +39,11 @@ export interface IngestOptions {
   memoryLimit?: number;
   /** Disk the spool may use; past it the oldest readings are dropped and counted. */
   maxSpoolBytes?: number;
-  /** Each accepted data message, once validated (live values, alarm engine). */
-  onData?: (msg: DataMessage, receivedAt: number) => void;
+  /**
+   * Each accepted data message, once validated (live values, alarm engine),
+   * with the slot of each reading's tag (undefined: not in the park model).
+   */
+  onData?: (msg: DataMessage, receivedAt: number, slots: readonly (TagSlot | undefined)[]) => void;
   onStatus?: (status: StatusMessage, receivedAt: number) => void;
   onMeta?: (meta: MetaMessage) => void;
 }
@@ -58,10 +62,7 @@ export interface IngestCounters {
   consumerErrors: number;
 }
 
-interface TagPlace {
-  source: string;
-  site: string;
-}
+
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -87,7 +88,7 @@ export interface GatewaySequence {
 
 export class Ingest {
   readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0, consumerErrors: 0 };
-  private readonly places = new Map<string, TagPlace>();
+  private readonly slots: Map<string, TagSlot>;
   /** Per gateway: the highest live seq seen, messages, gaps and duplicates. */
   readonly perGateway = new Map<string, GatewaySequence>();
   private readonly queue: WriteQueue;
@@ -127,11 +128,7 @@ export class Ingest {
     this.consumerFaults = new RejectLog(o.log, 'a consumer failed on a message');
     this.unkept = new RejectLog(o.log, 'message not acknowledged: it could not be kept; the publisher will send it again');
     this.parallelWrites = o.parallelWrites ?? 4;
-    for (const site of o.park.sites) {
-      for (const device of site.devices) {
-        for (const tag of device.tags) this.places.set(tag.id, { source: tag.hazardSource ?? '', site: site.id });
-      }
-    }
+    this.slots = tagSlotsOf(o.park);
   }
 
   async start(): Promise<void> {
@@ -166,12 +163,19 @@ export class Ingest {
     if (readings > 0) this.schedule();
   }
 
-  private rowsOf(msg: DataMessage): StoredReading[] {
-    const rows: StoredReading[] = new Array<StoredReading>(msg.readings.length);
-    for (let i = 0; i < msg.readings.length; i++) {
-      const reading = msg.readings[i] as (typeof msg.readings)[number];
-      const place = this.places.get(reading.id);
-      rows[i] = { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: place?.source ?? '', site: place?.site ?? '' };
+  /** The rows to store; `slots`, when given, gets each reading's slot (undefined: a tag outside the park model). */
+  private rowsOf(msg: DataMessage, slots?: (TagSlot | undefined)[]): StoredReading[] {
+    const readings = msg.readings;
+    const rows: StoredReading[] = new Array<StoredReading>(readings.length);
+    for (let i = 0; i < readings.length; i++) {
+      const reading = readings[i] as (typeof readings)[number];
+      const slot = this.slots.get(reading.id);
+      if (slots !== undefined) slots[i] = slot;
+      // A tag outside the park model (announced by a gateway only) has no site or source; its series key is made at write time.
+      rows[i] =
+        slot === undefined
+          ? { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: '', site: '', series: undefined }
+          : { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: slot.source, site: slot.site, series: slot.series };
     }
     return rows;
   }
@@ -228,10 +232,11 @@ export class Ingest {
     this.acceptLog?.append(gateway, payload, msg.readings.length);
     this.counters.messages++;
     this.trackSeq(gateway, msg.seq, msg.replay === true);
-    this.queue.push(this.rowsOf(msg));
+    const slots = new Array<TagSlot | undefined>(msg.readings.length);
+    this.queue.push(this.rowsOf(msg, slots));
     this.counters.readings += msg.readings.length;
     this.schedule();
-    this.notify('data', gateway, () => this.o.onData?.(msg, Date.now()));
+    this.notify('data', gateway, () => this.o.onData?.(msg, Date.now(), slots));
   }
 
   /**
@@ -240,10 +245,11 @@ export class Ingest {
    * or sequence tracking, since they are computed again after a restart.
    */
   acceptLocal(msg: DataMessage): void {
-    this.queue.push(this.rowsOf(msg));
+    const slots = new Array<TagSlot | undefined>(msg.readings.length);
+    this.queue.push(this.rowsOf(msg, slots));
     this.counters.readings += msg.readings.length;
     this.schedule();
-    this.notify('data', msg.gateway, () => this.o.onData?.(msg, Date.now()));
+    this.notify('data', msg.gateway, () => this.o.onData?.(msg, Date.now(), slots));
   }
 
   /**

@@ -21,7 +21,7 @@ import {
 } from '@park/protocol';
 import type { Logger } from '../log.js';
 import type { Catalogue } from '../catalogue.js';
-import type { LiveValues } from '../live-values.js';
+import type { LiveEntry, LiveValues } from '../live-values.js';
 import type { Gateways } from '../gateways.js';
 import { identify, type AuthContext, type Identity } from '../http/auth-routes.js';
 import { can } from '../auth/permissions.js';
@@ -122,7 +122,7 @@ const VALUES_CHUNK = 2000;
 export class SocketHub {
   readonly io: Server<ClientToServerEvents, ParkServerToClientEvents, Record<string, never>, SocketData>;
   private readonly timer: NodeJS.Timeout;
-  private readonly valuePushes: { ts: number; ids: string[]; offset: number }[] = [];
+  private readonly valuePushes: { ts: number; entries: readonly LiveEntry[]; offset: number }[] = [];
   private sendingValues = false;
 
   constructor(httpServer: HttpServer, private readonly d: SocketHubDeps) {
@@ -188,9 +188,9 @@ export class SocketHub {
    * latest value of its tags when it is sent.
    */
   private pushValues(): void {
-    const ids = this.d.live.takeChangedIds();
-    if (ids.length === 0 || this.io.engine.clientsCount === 0) return;
-    this.valuePushes.push({ ts: Date.now(), ids, offset: 0 });
+    const entries = this.d.live.takeChangedEntries();
+    if (entries.length === 0 || this.io.engine.clientsCount === 0) return;
+    this.valuePushes.push({ ts: Date.now(), entries, offset: 0 });
     if (!this.sendingValues) {
       this.sendingValues = true;
       setImmediate(() => this.sendValueSlice());
@@ -203,14 +203,11 @@ export class SocketHub {
       this.sendingValues = false;
       return;
     }
-    const slice = push.ids.slice(push.offset, push.offset + VALUES_CHUNK);
-    push.offset += VALUES_CHUNK;
-    if (push.offset >= push.ids.length) this.valuePushes.shift();
+    const end = Math.min(push.offset + VALUES_CHUNK, push.entries.length);
     const readings: LiveReading[] = [];
-    for (const id of slice) {
-      const r = this.d.live.copy(id);
-      if (r !== undefined) readings.push(r);
-    }
+    for (let i = push.offset; i < end; i++) readings.push(this.d.live.snapshotOf(push.entries[i] as LiveEntry));
+    push.offset = end;
+    if (push.offset >= push.entries.length) this.valuePushes.shift();
     this.emitValues(push.ts, readings);
     if (this.valuePushes.length > 0) setImmediate(() => this.sendValueSlice());
     else this.sendingValues = false;

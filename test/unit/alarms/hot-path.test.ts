@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '@park/protocol';
 import { parkSchema, parseConfigText, type TagConfig } from '@park/protocol/config';
-import { AlarmEngine, NO_TRANSITIONS } from '../../../server/src/alarms/engine.js';
+import { AlarmEngine, NO_TRANSITIONS, type AlarmSlot } from '../../../server/src/alarms/engine.js';
 import { rulesFromPark } from '../../../server/src/alarms/rules.js';
 import { T0 } from './helpers.js';
 
@@ -35,5 +35,30 @@ describe('hot path', () => {
     expect(other).toBe(0);
     expect(engine.counters()).toMatchObject({ readings: n, transitions: 0, invalidReadings: 0, unknownTagReadings: 0 });
     expect(engine.active()).toEqual([]);
+  });
+});
+
+describe('a caller keeping the engine state of each tag in its own slot', () => {
+  it('gets the same transitions as one looking every tag up, and a slot once looked up is used', () => {
+    const rules = rulesFromPark(demo);
+    const byLookup = new AlarmEngine(rules);
+    const bySlot = new AlarmEngine(rules);
+    const tag = rules.find((r) => r.kind === 'hh')?.tagId as string;
+    expect(tag).toBeDefined();
+    const slot: AlarmSlot = { alarmTag: undefined };
+    const unknown: AlarmSlot = { alarmTag: undefined };
+    const values = [0, 1e9, 1e9, 0, -1e9, 0];
+    for (const [i, v] of values.entries()) {
+      const r: Reading = { id: tag, ts: T0 + i * 1000, v, q: 'good' };
+      const a = byLookup.onReading(r, r.ts);
+      const b = bySlot.onReading(r, r.ts, false, slot);
+      expect(b.map((t) => [t.event.id, t.event.state, t.cause])).toEqual(a.map((t) => [t.event.id, t.event.state, t.cause]));
+      expect(bySlot.onReading({ id: 'no.such.tag', ts: r.ts, v, q: 'good' }, r.ts, false, unknown)).toBe(NO_TRANSITIONS);
+    }
+    expect(slot.alarmTag).toBeTruthy();
+    expect(unknown.alarmTag).toBeNull();
+    expect(bySlot.active()).toEqual(byLookup.active());
+    expect(bySlot.counters()).toMatchObject({ unknownTagReadings: values.length, transitions: byLookup.counters().transitions });
+    expect(byLookup.counters().transitions).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiveValues } from '../../../server/src/live-values.js';
+import { LiveValues, type LiveSlot } from '../../../server/src/live-values.js';
 
 const msg = (readings: { id: string; ts: number; v: number; q: 'good' | 'bad'; err?: string }[]) => ({ gateway: 'gw-a', seq: 1, readings });
 
@@ -24,5 +24,51 @@ describe('LiveValues', () => {
     live.apply(msg([{ id: 't1', ts: 2000, v: 2, q: 'good' }]), 2000);
     expect(taken?.v).toBe(1);
     expect(live.all()[0]?.v).toBe(2);
+  });
+});
+
+describe('LiveValues with per-tag slots', () => {
+  it('keeps the same table as without slots, fills each slot once and marks a tag changed once per take', () => {
+    const plain = new LiveValues();
+    const slotted = new LiveValues();
+    const slots: LiveSlot[] = [{ live: null }, { live: null }];
+    const m1 = msg([
+      { id: 't1', ts: 1000, v: 1, q: 'good' },
+      { id: 't2', ts: 1000, v: 2, q: 'bad', err: 'timeout' },
+    ]);
+    plain.apply(m1, 1001);
+    slotted.apply(m1, 1001, slots);
+    // The first reading creates the entry; the slot is filled at the next one.
+    const m2 = msg([
+      { id: 't1', ts: 2000, v: 1.5, q: 'good' },
+      { id: 't2', ts: 500, v: 9, q: 'good' },
+    ]);
+    plain.apply(m2, 2001);
+    slotted.apply(m2, 2001, slots);
+    expect(slots.map((s) => s.live?.id)).toEqual(['t1', 't2']);
+    const m3 = msg([
+      { id: 't1', ts: 3000, v: 2.5, q: 'good' },
+      { id: 't1', ts: 3001, v: 3.5, q: 'good' },
+    ]);
+    plain.apply(m3, 3002);
+    slotted.apply(m3, 3002, [slots[0], slots[0]]);
+    expect(slotted.all()).toEqual(plain.all());
+    expect(slotted.get('t1')).toMatchObject({ ts: 3001, v: 3.5 });
+    // t1 changed three times and is listed once; t2's replay of an older reading changed nothing after its first.
+    expect(slotted.takeChanged().map((r) => [r.id, r.v])).toEqual([
+      ['t1', 3.5],
+      ['t2', 2],
+    ]);
+    expect(slotted.takeChanged()).toEqual([]);
+  });
+
+  it('an entry taken for sending later gives the latest reading when read', () => {
+    const live = new LiveValues();
+    live.apply(msg([{ id: 't1', ts: 1000, v: 1, q: 'good' }]), 1000);
+    const [entry] = live.takeChangedEntries();
+    live.apply(msg([{ id: 't1', ts: 2000, v: 2, q: 'good' }]), 2000);
+    expect(entry && live.snapshotOf(entry)).toMatchObject({ id: 't1', v: 2, ts: 2000 });
+    // Changed again after the take: listed again for the next push.
+    expect(live.takeChangedEntries().map((e) => e.id)).toEqual(['t1']);
   });
 });

@@ -27,6 +27,8 @@ describe('modbus decode: every data type and word order', () => {
   ] as const)('%s %s', (type, order, bytes, expected) => {
     const a = addr({ table: 'holding', address: 0, type, order });
     expect(decodeRegisters(Uint8Array.from(bytes), a)).toBe(expected);
+    // The same registers inside a block's response, read at their offset.
+    expect(decodeRegisters(Uint8Array.from([0xff, 0xff, ...bytes, 0xff, 0xff]), a, 2)).toBe(expected);
     // encode is the inverse, as the tests' Modbus server uses it
     expect([...encodeRegisters(expected, type, order)]).toEqual([...bytes]);
   });
@@ -36,6 +38,7 @@ describe('modbus decode: every data type and word order', () => {
     expect(decodeRegisters(Uint8Array.from([0x80, 0x08]), a(3))).toBe(1);
     expect(decodeRegisters(Uint8Array.from([0x80, 0x08]), a(15))).toBe(1);
     expect(decodeRegisters(Uint8Array.from([0x80, 0x08]), a(4))).toBe(0);
+    expect(decodeRegisters(Uint8Array.from([0x00, 0x00, 0x80, 0x08]), a(3), 2)).toBe(1);
   });
 
   it('reorders without changing the input', () => {

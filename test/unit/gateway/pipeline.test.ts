@@ -41,6 +41,30 @@ describe('report by exception', () => {
   });
 });
 
+describe('report by exception over whole blocks', () => {
+  it('decides as sample by sample when a block comes again in its order, in another order, or with other tags behind the same first one', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    const byBlock = new ReportFilter(ids.map((id) => [id, 0.5]), 0);
+    const bySample = new ReportFilter(ids.map((id) => [id, 0.5]), 0);
+    const polls: Reading[][] = [
+      ids.map((id, i) => r(id, i)),
+      ids.map((id, i) => r(id, i + (i === 3 ? 1 : 0.1))), // only t3 moves past its deadband
+      ids.map((id, i) => r(id, i + 1)).reverse(), // another order: t3 stays, the rest move
+      [...ids.slice(0, 1), ...ids.slice(4), ...ids.slice(1, 4)].map((id, i) => r(id, i === 0 ? 1 : 50)), // same first tag and length, others in other places
+      ids.map((id) => r(id, Number.NaN, 'bad', 'timeout')),
+      ids.map((id) => r(id, 50)),
+    ];
+    const published = polls.map((poll, k) => ({
+      block: byBlock.filter(poll, T0 + k * 1000),
+      single: poll.flatMap((s) => bySample.filter([s], T0 + k * 1000)),
+    }));
+    for (const p of published) expect(p.block).toEqual(p.single);
+    const reordered = [...ids.slice(4), ...ids.slice(1, 4)];
+    expect(published.map((p) => p.block.map((s) => s.id))).toEqual([ids, ['t3'], [...ids].reverse().filter((id) => id !== 't3'), reordered, ids, ids]);
+    expect(byBlock.suppressed).toBe(bySample.suppressed);
+  });
+});
+
 describe('batcher', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());

@@ -191,7 +191,7 @@ class ModbusDriver implements Driver {
       const offset = pt.start - block.start;
       let raw: number;
       if (bits) raw = bits[offset] ? 1 : 0;
-      else raw = decodeRegisters(buffer.subarray(offset * 2, (offset + pt.width) * 2), pt.tag.address);
+      else raw = decodeRegisters(buffer, pt.tag.address, offset * 2);
       const rt = this.runtime[pt.index] as TagRuntime;
       const v = bits || pt.tag.address.type === 'bit' ? raw : rt.scale(raw);
       if (Number.isFinite(v)) out.push({ id: pt.tag.id, ts, v, q: 'good' });

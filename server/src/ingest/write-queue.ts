@@ -43,11 +43,23 @@ interface Segment {
 const DEFAULT_SEGMENT_SIZE = 10_000;
 const SEGMENT_PATTERN = /^seg-(\d{12})-(\d+)\.json$/;
 
+/** Rows of one segment in a batch taken: its rows (read from disk) and how far the batch reaches into them. */
+interface SegmentPart {
+  segment: Segment;
+  rows: StoredReading[];
+  from: number;
+  end: number;
+}
+
 export class WriteQueue {
   private memory: StoredReading[] = [];
-  /** Taken for a write and not yet committed or given back. */
-  private inflight: { rows: StoredReading[]; fromSegment: boolean } | undefined;
+  /**
+   * Taken for a write and not yet committed or given back: rows of the
+   * oldest segments first, then (only once no segment is left) of memory.
+   */
+  private inflight: { rows: StoredReading[]; parts: SegmentPart[]; memoryRows: StoredReading[] } | undefined;
   private readonly segments: Segment[] = [];
+  /** The oldest segment's rows, read from disk, and how many of them are written. */
   private loaded: { segment: Segment; rows: StoredReading[]; offset: number } | undefined;
   private nextSeq = 0;
   private spoolBytes = 0;
@@ -74,7 +86,7 @@ export class WriteQueue {
 
   /** Readings waiting, in memory and on disk. */
   size(): number {
-    let n = this.memory.length + (this.inflight && !this.inflight.fromSegment ? this.inflight.rows.length : 0);
+    let n = this.memory.length + (this.inflight ? this.inflight.memoryRows.length : 0);
     for (const s of this.segments) n += s.count;
     if (this.loaded) n -= this.loaded.offset;
     return n;
@@ -91,37 +103,68 @@ export class WriteQueue {
   }
 
   /**
-   * Takes the next (oldest) readings to write, at most `max`. Exactly one
-   * batch is in flight: `commit()` once it is written, `giveBack()` if not.
+   * Takes the next (oldest) readings to write, at most `max`, across as
+   * many segments as it takes and then memory: a batch cut at the end of
+   * one segment would leave the writers idle while a backlog waits, and a
+   * writer that falls behind that way never catches up. Exactly one batch
+   * is in flight: `commit()` once it is written, `giveBack()` if not.
    */
   take(max: number): StoredReading[] {
     if (this.inflight) throw new Error('a batch is already in flight');
-    if (!this.loaded && this.segments.length > 0) {
-      const segment = this.segments[0] as Segment;
-      this.loaded = { segment, rows: readSegment(segment.file), offset: 0 };
+    const rows: StoredReading[] = [];
+    const parts: SegmentPart[] = [];
+    for (let i = 0; i < this.segments.length && rows.length < max; i++) {
+      const segment = this.segments[i] as Segment;
+      let segmentRows: StoredReading[];
+      let from = 0;
+      if (i === 0) {
+        this.loaded ??= { segment, rows: readSegment(segment.file), offset: 0 };
+        segmentRows = this.loaded.rows;
+        from = this.loaded.offset;
+      } else {
+        segmentRows = readSegment(segment.file);
+      }
+      const end = Math.min(segmentRows.length, from + (max - rows.length));
+      for (let j = from; j < end; j++) rows.push(segmentRows[j] as StoredReading);
+      parts.push({ segment, rows: segmentRows, from, end });
     }
-    const rows = this.loaded ? this.loaded.rows.slice(this.loaded.offset, this.loaded.offset + max) : this.memory.splice(0, max);
-    this.inflight = { rows, fromSegment: this.loaded !== undefined };
+    const memoryRows = rows.length < max && parts.every((p) => p.end >= p.rows.length) ? this.memory.splice(0, max - rows.length) : [];
+    for (const r of memoryRows) rows.push(r);
+    this.inflight = { rows, parts, memoryRows };
     return rows;
   }
 
   commit(): void {
     const f = this.inflight;
     this.inflight = undefined;
-    if (!f?.fromSegment || !this.loaded) return;
-    this.loaded.offset += f.rows.length;
-    if (this.loaded.offset >= this.loaded.rows.length) {
-      rmSync(this.loaded.segment.file, { force: true });
-      this.spoolBytes -= this.loaded.segment.bytes;
-      this.segments.shift();
-      this.loaded = undefined;
+    if (!f) return;
+    for (const part of f.parts) {
+      // Dropped meanwhile to make room (counted then): nothing left to remove.
+      const at = this.segments.indexOf(part.segment);
+      if (at < 0) continue;
+      if (part.end >= part.rows.length) {
+        rmSync(part.segment.file, { force: true });
+        this.spoolBytes -= part.segment.bytes;
+        this.segments.splice(at, 1);
+        if (this.loaded?.segment === part.segment) this.loaded = undefined;
+      } else {
+        this.loaded = { segment: part.segment, rows: part.rows, offset: part.end };
+      }
     }
   }
 
   giveBack(): void {
     const f = this.inflight;
     this.inflight = undefined;
-    if (f && !f.fromSegment) this.memory.unshift(...f.rows);
+    if (!f) return;
+    // Rows of segments stay where they are (read again next time); memory rows go back in front.
+    if (f.memoryRows.length > 0) this.memory = f.memoryRows.concat(this.memory);
+    for (const part of f.parts) {
+      // A segment dropped to make room while its rows were in flight: those rows were not written after all.
+      if (this.segments.includes(part.segment)) continue;
+      this.dropped += part.end - part.from;
+      this.o.onDrop?.(part.end - part.from);
+    }
   }
 
   /** Moves everything in memory to disk (on shutdown, so a restart loses nothing). */
@@ -136,12 +179,11 @@ export class WriteQueue {
     // Make room first: the oldest segment goes, never the newest data.
     while (this.segments.length > 0 && this.spoolBytes + bytes > this.o.maxSpoolBytes) {
       const oldest = this.segments[0] as Segment;
-      const lost = this.loaded?.segment === oldest ? oldest.count - this.loaded.offset : oldest.count;
-      if (this.loaded?.segment === oldest) {
-        this.loaded = undefined;
-        // A batch in flight from it is written or not; either way it is gone from the spool.
-        if (this.inflight?.fromSegment) this.inflight = undefined;
-      }
+      let lost = this.loaded?.segment === oldest ? oldest.count - this.loaded.offset : oldest.count;
+      if (this.loaded?.segment === oldest) this.loaded = undefined;
+      // Rows of it in flight are written or not: counted when given back, not here.
+      const part = this.inflight?.parts.find((p) => p.segment === oldest);
+      if (part) lost -= part.end - part.from;
       this.dropped += lost;
       this.o.onDrop?.(lost);
       rmSync(oldest.file, { force: true });

@@ -69,3 +69,50 @@ describe('ingest write queue with disk spool', () => {
     expect(readdirSync(d)).toEqual([]);
   });
 });
+
+describe('write queue batches across segments', () => {
+  const dirs: { remove(): void }[] = [];
+  const dir = (): string => {
+    const d = tempDir('spool');
+    dirs.push(d);
+    return d.path;
+  };
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  it('takes a full batch over several segments and memory, oldest first; a batch given back comes again whole', () => {
+    const q = new WriteQueue({ dir: dir(), memoryLimit: 30, segmentSize: 10, maxSpoolBytes: 10 * 1024 ** 2 });
+    q.push(readings(0, 65));
+    expect(q.spooledSegments()).toBe(4);
+    // A batch ends inside the second segment; the next spans its rest, two more segments and memory.
+    expect(q.take(15)).toEqual(readings(0, 15));
+    q.commit();
+    expect(q.spooledSegments()).toBe(3);
+    expect(q.take(40)).toEqual(readings(15, 40));
+    q.giveBack();
+    expect(q.size()).toBe(50);
+    expect(q.take(40)).toEqual(readings(15, 40));
+    q.commit();
+    expect(q.spooledSegments()).toBe(0);
+    expect(q.size()).toBe(10);
+    expect(drainAll(q, 100)).toEqual(readings(55, 10));
+  });
+
+  it('counts rows in flight from a segment dropped for room only if their write fails', () => {
+    for (const outcome of ['written', 'failed'] as const) {
+      const q = new WriteQueue({ dir: dir(), memoryLimit: 10, segmentSize: 10, maxSpoolBytes: 2500 });
+      q.push(readings(0, 40));
+      const before = q.dropped;
+      const batch = q.take(5);
+      expect(batch).toHaveLength(5);
+      // The spool fills while the batch is in flight: the segment it came from goes.
+      q.push(readings(40, 100));
+      const droppedMeanwhile = q.dropped - before;
+      if (outcome === 'written') q.commit();
+      else q.giveBack();
+      const left = drainAll(q, 1000);
+      // Every reading is written (the batch, if it was, and what is left) or counted as dropped, none twice.
+      expect((outcome === 'written' ? batch.length : 0) + left.length + q.dropped).toBe(140);
+      expect(q.dropped - before).toBe(droppedMeanwhile + (outcome === 'failed' ? 5 : 0));
+    }
+  });
+});

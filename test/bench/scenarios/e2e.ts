@@ -50,6 +50,8 @@ interface StepResult {
   server: Usage;
   gateway: Usage;
   fleet: Usage;
+  /** Undefined if influxd's process id was not known. */
+  influxd: Usage | undefined;
   serverIdleRssMb: number;
   serverStartupMs: number;
   gatewayStartupMs: number;
@@ -74,7 +76,8 @@ export async function e2eScenario(ctx: BenchContext): Promise<Row[]> {
       const p = await startPipeline(path.join(dir.path, String(tags)), influxd, { tags, db: `e2e_${tags}` });
       try {
         await delay(warmS * 1000);
-        const sampler = new Sampler([p.server.child.pid, p.gateway.child.pid, p.fleet.child.pid]);
+        const influxdPid = influxd.pid();
+        const sampler = new Sampler([p.server.child.pid, p.gateway.child.pid, p.fleet.child.pid, ...(influxdPid !== undefined ? [influxdPid] : [])]);
         const snaps: Snapshot[] = [await p.snapshot()];
         sampler.begin();
         for (let i = 0; i < Math.round((windowS * 1000) / SNAPSHOT_MS); i++) {
@@ -112,6 +115,7 @@ export async function e2eScenario(ctx: BenchContext): Promise<Row[]> {
           server: usage.get(p.server.child.pid) as Usage,
           gateway: usage.get(p.gateway.child.pid) as Usage,
           fleet: usage.get(p.fleet.child.pid) as Usage,
+          influxd: influxdPid !== undefined ? usage.get(influxdPid) : undefined,
           serverIdleRssMb: p.serverIdleRssMb,
           serverStartupMs: p.server.startupMs,
           gatewayStartupMs: p.gateway.startupMs,
@@ -144,7 +148,7 @@ export async function e2eScenario(ctx: BenchContext): Promise<Row[]> {
     notes:
       `${r.reasons.length === 0 ? 'sustained' : `NOT sustained (${r.reasons.join('; ')})`}: gateway read ${fmt(r.read)}/s, published ${fmt(r.published)}/s; lag ${r.lagStartS.toFixed(2)} → ${r.lagEndS.toFixed(2)} s (max ${r.lagMaxS.toFixed(2)}); ` +
       `loss ${Number.isNaN(r.loss) ? '?' : fmt(r.loss)} (gateway published ${fmt(r.drained.gwPublished)}, server accepted ${fmt(r.drained.srvAccepted)}, InfluxDB holds ${fmt(r.drained.stored)}, open seq gaps ${r.drained.seqGapsOpen}); ` +
-      `CPU % of one core: server ${r.server.cpuPercent.toFixed(0)}, gateway ${r.gateway.cpuPercent.toFixed(0)}, fleet ${r.fleet.cpuPercent.toFixed(0)}; ` +
+      `CPU % of one core: server ${r.server.cpuPercent.toFixed(0)}, gateway ${r.gateway.cpuPercent.toFixed(0)}, fleet ${r.fleet.cpuPercent.toFixed(0)}${r.influxd ? `, influxd ${r.influxd.cpuPercent.toFixed(0)}` : ''}; ` +
       `peak RSS: server ${r.server.peakRssMb.toFixed(0)} MB (JS heap used at most ${r.heapMb.used.toFixed(0)} MB of ${r.heapMb.total.toFixed(0)} MB reserved, external ${r.heapMb.external.toFixed(0)} MB), gateway ${r.gateway.peakRssMb.toFixed(0)} MB; ${windowS} s window; load avg ${r.load.toFixed(1)}${modeNote}`,
   }));
   const best = [...results].reverse().find((r) => r.reasons.length === 0);

@@ -62,9 +62,11 @@ export class Batcher {
       let bytes = 1;
       let n = 0;
       while (start + n < this.pending.length && n < max) {
-        const r = encodeReading(this.pending[start + n] as Sample);
-        // Non-ASCII (err texts) may take up to 3 bytes per unit.
-        const size = r.length * 3 >= 0x80 && /[^\x00-\x7f]/.test(r) ? Buffer.byteLength(r) : r.length;
+        const s = this.pending[start + n] as Sample;
+        const r = encodeReading(s);
+        // Ids (the park schema's pattern), numbers and qualities are ASCII:
+        // only an error text can take more bytes than characters.
+        const size = s.err === undefined ? r.length : Buffer.byteLength(r);
         if (n > 0 && bytes + size + 1 + ENVELOPE_BYTES > MAX_MESSAGE_BYTES) break;
         text += (n > 0 ? ',' : '') + r;
         bytes += size + 1;

@@ -66,12 +66,32 @@ function readingNumber(x: number, field: string, index: number | undefined): str
 }
 
 /**
+ * The latest timestamp encoded, and its text: the readings of one block
+ * read share their time, and turning a millisecond timestamp (beyond the
+ * small-integer range) into text is a third of the cost of a reading.
+ */
+let lastTs = Number.NaN;
+let lastTsText = '';
+
+function timestamp(ts: number, index: number | undefined): string {
+  if (ts !== lastTs) {
+    lastTsText = readingNumber(ts, 'ts', index);
+    lastTs = ts;
+  }
+  return lastTsText;
+}
+
+function quality(q: string): string {
+  return q === 'good' ? '"good"' : q === 'bad' ? '"bad"' : q === 'uncertain' ? '"uncertain"' : str(q);
+}
+
+/**
  * `{"id","ts","v","q"[,"err"]}`: one reading, e.g. to measure a batch's size
  * while filling it. `index` only names the reading in an error.
  */
 export function encodeReading(r: Reading, index?: number): string {
   const err = r.err === undefined ? '' : `,"err":${str(r.err)}`;
-  return `{"id":${str(r.id)},"ts":${readingNumber(r.ts, 'ts', index)},"v":${readingNumber(r.v, 'v', index)},"q":${str(r.q)}${err}}`;
+  return `{"id":${str(r.id)},"ts":${timestamp(r.ts, index)},"v":${readingNumber(r.v, 'v', index)},"q":${quality(r.q)}${err}}`;
 }
 
 /** `{"gateway","seq","readings":[…][,"replay":true]}` */

@@ -105,8 +105,11 @@ describe('batcher', () => {
     const b = new Batcher({ maxBatchReadings: 5000, maxBatchDelayMs: 10, capacity: 100_000 }, s);
     const longErr = 'x'.repeat(200);
     b.push(Array.from({ length: 5000 }, (_, i) => r(`tag.${'y'.repeat(100)}.${i}`, i, 'bad', longErr)));
+    // Error texts in Chinese: three bytes per character, counted in bytes.
+    b.push(Array.from({ length: 3000 }, (_, i) => r(`tag.z.${i}`, i, 'bad', '设备通信超时'.repeat(30))));
     vi.advanceTimersByTime(10);
-    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.length).toBeGreaterThan(2);
+    expect(sent.reduce((n, m) => n + m.count, 0)).toBe(8000);
     for (const m of sent) {
       const text = `{"gateway":"gw","seq":1,"readings":${JSON.stringify(m.readings)}}`;
       expect(parseDataMessage(text, 'gw', T0).ok).toBe(true);

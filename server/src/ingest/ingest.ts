@@ -167,9 +167,15 @@ export class Ingest {
   private rowsOf(msg: DataMessage, slots?: (TagSlot | undefined)[]): StoredReading[] {
     const readings = msg.readings;
     const rows: StoredReading[] = new Array<StoredReading>(readings.length);
+    let previous: TagSlot | undefined;
     for (let i = 0; i < readings.length; i++) {
       const reading = readings[i] as (typeof readings)[number];
-      const slot = this.slots.get(reading.id);
+      let slot = previous?.next;
+      if (slot === undefined || slot.id !== reading.id) {
+        slot = this.slots.get(reading.id);
+        if (previous !== undefined && slot !== undefined) previous.next = slot;
+      }
+      previous = slot;
       if (slots !== undefined) slots[i] = slot;
       // A tag outside the park model (announced by a gateway only) has no site or source; its series key is made at write time.
       rows[i] =

@@ -45,6 +45,12 @@ export interface StoredReading {
   series?: string;
 }
 
+/**
+ * What the write queue holds: readings, and, once spilled to disk and read
+ * back, readings as their line of line protocol (written as they are).
+ */
+export type QueuedReading = StoredReading | string;
+
 export interface ReadingRow {
   id: string;
   ts: number;
@@ -159,7 +165,7 @@ export class InfluxStore {
   }
 
   /** Writes readings as line protocol to the raw policy; throws InfluxWriteError when InfluxDB refuses. */
-  async writeReadings(readings: readonly StoredReading[]): Promise<void> {
+  async writeReadings(readings: readonly QueuedReading[]): Promise<void> {
     if (readings.length === 0) return;
     const res = await fetch(this.writeUrl, {
       method: 'POST',

@@ -3,7 +3,7 @@
  * ingest, so no per-point objects or generic escaping. `q` is an integer
  * field (`0i`), `v` a float; timestamps in milliseconds (`precision=ms`).
  */
-import type { StoredReading } from './influx-store.js';
+import type { QueuedReading, StoredReading } from './influx-store.js';
 
 // Tag values escape commas, equals signs and spaces. Ids match the contract's
 // pattern and never need it; the check keeps that an assumption, not a bug.
@@ -27,11 +27,16 @@ export function seriesKey(id: string, site: string, source: string): string {
   return parts.join(',');
 }
 
-export function readingLines(readings: readonly StoredReading[]): string {
+/** One reading's line, without the newline. */
+export function readingLine(r: StoredReading): string {
+  return `${r.series ?? seriesKey(r.id, r.site, r.source)} v=${float(r.v)},q=${r.q}i ${r.ts}`;
+}
+
+export function readingLines(readings: readonly QueuedReading[]): string {
   let out = '';
   for (let i = 0; i < readings.length; i++) {
-    const r = readings[i] as StoredReading;
-    out += `${r.series ?? seriesKey(r.id, r.site, r.source)} v=${float(r.v)},q=${r.q}i ${r.ts}\n`;
+    const r = readings[i] as QueuedReading;
+    out += `${typeof r === 'string' ? r : readingLine(r)}\n`;
   }
   return out;
 }

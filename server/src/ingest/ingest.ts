@@ -2,7 +2,7 @@ import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qua
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
-import { InfluxWriteError, type InfluxStore, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
+import { InfluxWriteError, type InfluxStore, type QueuedReading, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
 import { tagSlotsOf, type TagSlot } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
 import { WriteQueue } from './write-queue.js';
@@ -340,7 +340,7 @@ export class Ingest {
     // The first group goes whatever its size (the interval has passed, or a batch is full); more only while full batches wait.
     for (let first = true; this.queue.size() >= (first ? 1 : this.batchSize); first = false) {
       const group = this.queue.take(this.batchSize * this.parallelWrites);
-      const batches: StoredReading[][] = [];
+      const batches: QueuedReading[][] = [];
       for (let i = 0; i < group.length; i += this.batchSize) batches.push(group.slice(i, i + this.batchSize));
       try {
         if (!this.schemaReady) {
@@ -374,7 +374,7 @@ export class Ingest {
   }
 
   /** InfluxDB refused (part of) a batch for good: count what it dropped and say why. */
-  private refuse(batch: readonly StoredReading[], err: InfluxWriteError): void {
+  private refuse(batch: readonly QueuedReading[], err: InfluxWriteError): void {
     // A partial write says how many points it dropped; the rest were stored.
     const dropped = Number(/dropped=(\d+)/.exec(err.message)?.[1] ?? batch.length);
     this.counters.refused += dropped;

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import type { StoredReading } from '../influx/influx-store.js';
+import type { QueuedReading, StoredReading } from '../influx/influx-store.js';
+import { readingLine } from '../influx/line-protocol.js';
 
 /**
  * Readings accepted and not yet in InfluxDB, oldest first. Up to
@@ -10,8 +11,12 @@ import type { StoredReading } from '../influx/influx-store.js';
  * keeps the backlog. Segments are bounded by `maxSpoolBytes`; past it the
  * oldest segment is dropped and its readings counted as dropped.
  *
- * Segment name: `seg-<sequence>-<readings>.json`, one JSON array of
- * `[id, ts, v, q, source, site]` rows.
+ * Segment name: `seg-<sequence>-<readings>.lp`, the readings as the line
+ * protocol InfluxDB is sent, one per line: spilling formats a reading once,
+ * as writing it would, and reading a segment back is a split, not a parse
+ * (this is the path of the catch-up after an InfluxDB outage). Segments of
+ * an earlier version, `seg-<sequence>-<readings>.json` (a JSON array of
+ * `[id, ts, v, q, source, site]` rows), are still read.
  */
 type Row = [string, number, number, number, string, string];
 
@@ -41,12 +46,12 @@ interface Segment {
 }
 
 const DEFAULT_SEGMENT_SIZE = 10_000;
-const SEGMENT_PATTERN = /^seg-(\d{12})-(\d+)\.json$/;
+const SEGMENT_PATTERN = /^seg-(\d{12})-(\d+)\.(json|lp)$/;
 
 /** Rows of one segment in a batch taken: its rows (read from disk) and how far the batch reaches into them. */
 interface SegmentPart {
   segment: Segment;
-  rows: StoredReading[];
+  rows: QueuedReading[];
   from: number;
   end: number;
 }
@@ -57,10 +62,10 @@ export class WriteQueue {
    * Taken for a write and not yet committed or given back: rows of the
    * oldest segments first, then (only once no segment is left) of memory.
    */
-  private inflight: { rows: StoredReading[]; parts: SegmentPart[]; memoryRows: StoredReading[] } | undefined;
+  private inflight: { rows: QueuedReading[]; parts: SegmentPart[]; memoryRows: StoredReading[] } | undefined;
   private readonly segments: Segment[] = [];
   /** The oldest segment's rows, read from disk, and how many of them are written. */
-  private loaded: { segment: Segment; rows: StoredReading[]; offset: number } | undefined;
+  private loaded: { segment: Segment; rows: QueuedReading[]; offset: number } | undefined;
   private nextSeq = 0;
   private spoolBytes = 0;
   /** Readings dropped because the spool was full. */
@@ -109,13 +114,13 @@ export class WriteQueue {
    * writer that falls behind that way never catches up. Exactly one batch
    * is in flight: `commit()` once it is written, `giveBack()` if not.
    */
-  take(max: number): StoredReading[] {
+  take(max: number): QueuedReading[] {
     if (this.inflight) throw new Error('a batch is already in flight');
-    const rows: StoredReading[] = [];
+    const rows: QueuedReading[] = [];
     const parts: SegmentPart[] = [];
     for (let i = 0; i < this.segments.length && rows.length < max; i++) {
       const segment = this.segments[i] as Segment;
-      let segmentRows: StoredReading[];
+      let segmentRows: QueuedReading[];
       let from = 0;
       if (i === 0) {
         this.loaded ??= { segment, rows: readSegment(segment.file), offset: 0 };
@@ -125,7 +130,7 @@ export class WriteQueue {
         segmentRows = readSegment(segment.file);
       }
       const end = Math.min(segmentRows.length, from + (max - rows.length));
-      for (let j = from; j < end; j++) rows.push(segmentRows[j] as StoredReading);
+      for (let j = from; j < end; j++) rows.push(segmentRows[j] as QueuedReading);
       parts.push({ segment, rows: segmentRows, from, end });
     }
     const memoryRows = rows.length < max && parts.every((p) => p.end >= p.rows.length) ? this.memory.splice(0, max - rows.length) : [];
@@ -174,7 +179,8 @@ export class WriteQueue {
   }
 
   private spill(rows: StoredReading[]): void {
-    const text = JSON.stringify(rows.map((r): Row => [r.id, r.ts, r.v, r.q, r.source, r.site]));
+    let text = '';
+    for (const r of rows) text += `${readingLine(r)}\n`;
     const bytes = Buffer.byteLength(text);
     // Make room first: the oldest segment goes, never the newest data.
     while (this.segments.length > 0 && this.spoolBytes + bytes > this.o.maxSpoolBytes) {
@@ -190,7 +196,7 @@ export class WriteQueue {
       this.spoolBytes -= oldest.bytes;
       this.segments.shift();
     }
-    const name = `seg-${String(this.nextSeq++).padStart(12, '0')}-${rows.length}.json`;
+    const name = `seg-${String(this.nextSeq++).padStart(12, '0')}-${rows.length}.lp`;
     const file = path.join(this.o.dir, name);
     const tmp = `${file}.tmp`;
     if (this.o.discardExisting) {
@@ -208,7 +214,12 @@ export class WriteQueue {
   }
 }
 
-function readSegment(file: string): StoredReading[] {
+function readSegment(file: string): QueuedReading[] {
+  if (file.endsWith('.lp')) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.pop(); // after the last newline
+    return lines;
+  }
   const rows = JSON.parse(readFileSync(file, 'utf8')) as Row[];
   return rows.map(([id, ts, v, q, source, site]) => ({ id, ts, v, q, source, site }));
 }

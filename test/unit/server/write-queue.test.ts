@@ -1,16 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WriteQueue } from '../../../server/src/ingest/write-queue.js';
-import type { StoredReading } from '../../../server/src/influx/influx-store.js';
+import type { QueuedReading, StoredReading } from '../../../server/src/influx/influx-store.js';
+import { readingLine } from '../../../server/src/influx/line-protocol.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
 const reading = (n: number): StoredReading => ({ id: `t.${n % 7}`, ts: 1_800_000_000_000 + n, v: n / 2, q: n % 3, source: n % 2 ? 'hs01' : '', site: 'a' });
 const readings = (from: number, count: number): StoredReading[] => Array.from({ length: count }, (_, i) => reading(from + i));
 
 /** Takes and commits everything, as the writer does when InfluxDB answers. */
-function drainAll(q: WriteQueue, batch: number): StoredReading[] {
-  const out: StoredReading[] = [];
+/** What InfluxDB would be sent for each reading: a reading read back from the spool is its line. */
+const lines = (rows: readonly QueuedReading[]): string[] => rows.map((r) => (typeof r === 'string' ? r : readingLine(r)));
+
+function drainAll(q: WriteQueue, batch: number): QueuedReading[] {
+  const out: QueuedReading[] = [];
   while (q.size() > 0) {
     const b = q.take(batch);
     out.push(...b);
@@ -33,7 +37,7 @@ describe('ingest write queue with disk spool', () => {
     q.push(readings(0, 250));
     expect(q.size()).toBe(250);
     expect(q.spooledSegments()).toBeGreaterThan(0);
-    expect(drainAll(q, 33)).toEqual(readings(0, 250));
+    expect(lines(drainAll(q, 33))).toEqual(lines(readings(0, 250)));
     expect(q.size()).toBe(0);
   });
 
@@ -41,13 +45,13 @@ describe('ingest write queue with disk spool', () => {
     const d = dir();
     const q = new WriteQueue({ dir: d, memoryLimit: 1000, maxSpoolBytes: 10 * 1024 ** 2 });
     q.push(readings(0, 50));
-    expect(q.take(20)).toEqual(readings(0, 20));
+    expect(lines(q.take(20))).toEqual(lines(readings(0, 20)));
     q.push(readings(50, 10));
     q.giveBack();
     q.spillAll();
     const again = new WriteQueue({ dir: d, memoryLimit: 1000, maxSpoolBytes: 10 * 1024 ** 2 });
     expect(again.size()).toBe(60);
-    expect(drainAll(again, 7)).toEqual(readings(0, 60));
+    expect(lines(drainAll(again, 7))).toEqual(lines(readings(0, 60)));
     expect(readdirSync(d)).toEqual([]);
   });
 
@@ -58,7 +62,7 @@ describe('ingest write queue with disk spool', () => {
     const left = drainAll(q, 50);
     expect(left.length + q.dropped).toBe(200);
     // What is left is the newest, still in order.
-    expect(left).toEqual(readings(200 - left.length, left.length));
+    expect(lines(left)).toEqual(lines(readings(200 - left.length, left.length)));
   });
 
   it('removes a half-written segment left by a crash', () => {
@@ -84,17 +88,17 @@ describe('write queue batches across segments', () => {
     q.push(readings(0, 65));
     expect(q.spooledSegments()).toBe(4);
     // A batch ends inside the second segment; the next spans its rest, two more segments and memory.
-    expect(q.take(15)).toEqual(readings(0, 15));
+    expect(lines(q.take(15))).toEqual(lines(readings(0, 15)));
     q.commit();
     expect(q.spooledSegments()).toBe(3);
-    expect(q.take(40)).toEqual(readings(15, 40));
+    expect(lines(q.take(40))).toEqual(lines(readings(15, 40)));
     q.giveBack();
     expect(q.size()).toBe(50);
-    expect(q.take(40)).toEqual(readings(15, 40));
+    expect(lines(q.take(40))).toEqual(lines(readings(15, 40)));
     q.commit();
     expect(q.spooledSegments()).toBe(0);
     expect(q.size()).toBe(10);
-    expect(drainAll(q, 100)).toEqual(readings(55, 10));
+    expect(lines(drainAll(q, 100))).toEqual(lines(readings(55, 10)));
   });
 
   it('counts rows in flight from a segment dropped for room only if their write fails', () => {
@@ -114,5 +118,25 @@ describe('write queue batches across segments', () => {
       expect((outcome === 'written' ? batch.length : 0) + left.length + q.dropped).toBe(140);
       expect(q.dropped - before).toBe(droppedMeanwhile + (outcome === 'failed' ? 5 : 0));
     }
+  });
+});
+
+describe('write queue spool format', () => {
+  const dirs: { remove(): void }[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  it('spills readings as the line protocol InfluxDB is sent, and still reads segments of the JSON format', () => {
+    const d = tempDir('spool');
+    dirs.push(d);
+    // A segment left by an earlier version, before anything of this run.
+    writeFileSync(path.join(d.path, 'seg-000000000000-2.json'), JSON.stringify([['old.a', 1_800_000_000_000, 1.5, 0, 'hs01', 'a'], ['old.b', 1_800_000_000_001, 2, 2, '', 'b']]));
+    const q = new WriteQueue({ dir: d.path, memoryLimit: 10, segmentSize: 10, maxSpoolBytes: 10 * 1024 ** 2 });
+    expect(q.size()).toBe(2);
+    q.push(readings(0, 30));
+    const spilled = readdirSync(d.path).filter((n) => n.endsWith('.lp')).sort();
+    expect(spilled).toEqual(['seg-000000000001-10.lp', 'seg-000000000002-10.lp']);
+    expect(readFileSync(path.join(d.path, spilled[0] as string), 'utf8')).toBe(`${lines(readings(0, 10)).join('\n')}\n`);
+    expect(lines(drainAll(q, 7))).toEqual(['reading,id=old.a,site=a,source=hs01 v=1.5,q=0i 1800000000000', 'reading,id=old.b,site=b v=2,q=2i 1800000000001', ...lines(readings(0, 30))]);
+    expect(readdirSync(d.path)).toEqual([]);
   });
 });

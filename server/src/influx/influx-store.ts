@@ -83,6 +83,11 @@ export const ROLLUP_POLICY = 'rollup';
 export const EVENTS_POLICY = 'events';
 export const ROLLUP_MEASUREMENT = 'reading_1m';
 export const ROLLUP_CQ = 'reading_rollup_1m';
+/**
+ * How far back the continuous query recomputes each minute: readings up to
+ * a minute late are in it. Later ones are rolled up by RollupBackfill.
+ */
+export const ROLLUP_RESAMPLE_FOR = '2m';
 /** History intervals at least this long are read from the 1-minute rollup. */
 export const ROLLUP_INTERVAL_MS = 60_000;
 
@@ -153,15 +158,34 @@ export class InfluxStore {
       else await this.client.createRetentionPolicy(name, options);
     }
     const cqs = await this.client.showContinousQueries(this.database);
-    if (!cqs.some((cq) => cq.name === ROLLUP_CQ)) {
-      const db = escape.quoted(this.database);
-      await this.client.createContinuousQuery(
-        ROLLUP_CQ,
-        `SELECT mean("v") AS "mean", min("v") AS "min", max("v") AS "max", max("q") AS "q" INTO ${db}."${ROLLUP_POLICY}"."${ROLLUP_MEASUREMENT}" FROM ${db}."${RAW_POLICY}"."reading" GROUP BY time(1m), *`,
-        this.database,
-        'RESAMPLE EVERY 1m FOR 1h',
-      );
+    const cq = cqs.find((c) => c.name === ROLLUP_CQ);
+    // An earlier version resampled the last hour every minute: with 100,000
+    // tags at 1 s that is 360 million points read a minute. It is replaced.
+    if (cq && !cq.query.includes(`FOR ${ROLLUP_RESAMPLE_FOR}`)) {
+      await this.client.dropContinuousQuery(ROLLUP_CQ, this.database);
     }
+    if (!cq || !cq.query.includes(`FOR ${ROLLUP_RESAMPLE_FOR}`)) {
+      await this.client.createContinuousQuery(ROLLUP_CQ, `${this.rollupSelect()} GROUP BY time(1m), *`, this.database, `RESAMPLE EVERY 1m FOR ${ROLLUP_RESAMPLE_FOR}`);
+    }
+  }
+
+  private rollupSelect(): string {
+    const db = escape.quoted(this.database);
+    return `SELECT mean("v") AS "mean", min("v") AS "min", max("v") AS "max", max("q") AS "q" INTO ${db}."${ROLLUP_POLICY}"."${ROLLUP_MEASUREMENT}" FROM ${db}."${RAW_POLICY}"."reading"`;
+  }
+
+  /**
+   * Computes the 1-minute rollup of the whole minutes touching
+   * [fromMs, toMs], of one site's tags or of all: for readings stored after
+   * the continuous query last looked at their minutes (see RollupBackfill).
+   * Returns the points written to the rollup.
+   */
+  async rollupRange(fromMs: number, toMs: number, site?: string): Promise<number> {
+    const from = Math.floor(fromMs / ROLLUP_INTERVAL_MS) * ROLLUP_INTERVAL_MS;
+    const to = (Math.floor(toMs / ROLLUP_INTERVAL_MS) + 1) * ROLLUP_INTERVAL_MS;
+    const where = `time >= ${from}ms AND time < ${to}ms${site !== undefined ? ` AND "site" = ${influxString(site)}` : ''}`;
+    const rows = await this.client.query<{ written: number }>(`${this.rollupSelect()} WHERE ${where} GROUP BY time(1m), *`, { precision: 'ms', database: this.database });
+    return rows.reduce((n, r) => n + (r.written ?? 0), 0);
   }
 
   /** Writes readings as line protocol to the raw policy; throws InfluxWriteError when InfluxDB refuses. */

@@ -5,6 +5,7 @@ import type { ComponentHealth } from '../health.js';
 import { InfluxWriteError, type InfluxStore, type QueuedReading, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
 import { tagSlotsOf, type TagSlot } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
+import { EVERY_SITE, RollupBackfill } from './rollup-backfill.js';
 import { WriteQueue } from './write-queue.js';
 import { AcceptLog } from './accept-log.js';
 
@@ -39,6 +40,8 @@ export interface IngestOptions {
   memoryLimit?: number;
   /** Disk the spool may use; past it the oldest readings are dropped and counted. */
   maxSpoolBytes?: number;
+  /** Quiet time before late readings are rolled up (RollupBackfill); default 10 s. */
+  rollupQuietMs?: number;
   /**
    * Each accepted data message, once validated (live values, alarm engine),
    * with the slot of each reading's tag (undefined: not in the park model).
@@ -63,6 +66,13 @@ export interface IngestCounters {
 }
 
 
+
+/**
+ * A reading accepted this long after its time may miss the continuous
+ * query (it recomputes the last two minutes each minute, checking every
+ * 10 s): its minutes are rolled up again by RollupBackfill.
+ */
+const LATE_AFTER_MS = 50_000;
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -94,6 +104,11 @@ export class Ingest {
   private readonly queue: WriteQueue;
   private readonly acceptLog: AcceptLog | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Rolls up readings stored too late for the continuous query. */
+  readonly rollups: RollupBackfill;
+  private readonly rollupTimer: NodeJS.Timeout;
+  /** When InfluxDB writes started failing; undefined while they succeed. */
+  private failingSince: number | undefined;
   private writing: Promise<void> | undefined;
   private retryMs = 0;
   private lastWriteError: string | undefined;
@@ -129,6 +144,13 @@ export class Ingest {
     this.unkept = new RejectLog(o.log, 'message not acknowledged: it could not be kept; the publisher will send it again');
     this.parallelWrites = o.parallelWrites ?? 4;
     this.slots = tagSlotsOf(o.park);
+    this.rollups = new RollupBackfill(o.store, o.rollupQuietMs);
+    // Late readings are rolled up once the writes have caught up (the queue is empty).
+    this.rollupTimer = setInterval(() => {
+      if (this.queue.size() > 0 || this.writing || !this.schemaReady || !this.rollups.due(Date.now())) return;
+      void this.rollups.run((site, err) => this.o.log.warn({ site: site || 'every site', err: err.message }, 'rollup of late readings failed; will try again'));
+    }, 1000);
+    this.rollupTimer.unref();
   }
 
   async start(): Promise<void> {
@@ -156,6 +178,8 @@ export class Ingest {
       }
       this.queue.push(this.rowsOf(r.value));
       counts.push({ readings: r.value.readings.length });
+      // Acknowledged before a crash and stored only now: too late for the continuous query.
+      this.noteLate(r.value, undefined, Number.POSITIVE_INFINITY);
     }
     this.acceptLog.recovered(counts);
     const readings = counts.reduce((a, c) => a + c.readings, 0);
@@ -241,8 +265,29 @@ export class Ingest {
     const slots = new Array<TagSlot | undefined>(msg.readings.length);
     this.queue.push(this.rowsOf(msg, slots));
     this.counters.readings += msg.readings.length;
+    this.noteLate(msg, slots, msg.replay === true ? Number.POSITIVE_INFINITY : Date.now() - LATE_AFTER_MS);
     this.schedule();
     this.notify('data', gateway, () => this.o.onData?.(msg, Date.now(), slots));
+  }
+
+  /**
+   * Notes for the rollup the time range of a message's readings if any is
+   * older than `lateBefore` (infinity: all of them count as late).
+   */
+  private noteLate(msg: DataMessage, slots: readonly (TagSlot | undefined)[] | undefined, lateBefore: number): void {
+    const readings = msg.readings;
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < readings.length; i++) {
+      const ts = (readings[i] as (typeof readings)[number]).ts;
+      if (ts < from) from = ts;
+      if (ts > to) to = ts;
+    }
+    if (!(from < lateBefore)) return;
+    // One site when every reading has the same (a gateway serves one site); else every site.
+    let site: string | undefined = slots?.[0]?.site;
+    if (site !== undefined && slots) for (let i = 1; i < slots.length && site !== undefined; i++) if (slots[i]?.site !== site) site = undefined;
+    this.rollups.note(site ?? EVERY_SITE, from, to, Date.now());
   }
 
   /**
@@ -362,12 +407,18 @@ export class Ingest {
         if (/database not found|retention policy not found/.test(message)) this.schemaReady = false;
         if (message !== this.lastWriteError) this.o.log.warn({ err: message, queued: this.queue.size() }, 'InfluxDB write failed; readings stay queued');
         this.lastWriteError = message;
+        this.failingSince ??= Date.now();
         this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
         return;
       }
       this.queue.commit();
       this.acceptLog?.committed(group.length);
       if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.size() }, 'InfluxDB writes resumed');
+      if (this.failingSince !== undefined) {
+        // Every reading queued meanwhile is stored late, and the continuous query may not have run at all.
+        this.rollups.note(EVERY_SITE, this.failingSince - LATE_AFTER_MS, Date.now(), Date.now());
+        this.failingSince = undefined;
+      }
       this.lastWriteError = undefined;
       this.retryMs = 0;
     }
@@ -381,6 +432,13 @@ export class Ingest {
     this.counters.written += batch.length - dropped;
     this.lastRefusal = err.message;
     this.refusals.note('influxdb', 'refused', err.message);
+  }
+
+  /** Rolls up the late readings noted so far now, without the quiet time (once the writes have caught up). */
+  async rollUpLateNow(): Promise<void> {
+    await this.drain();
+    await this.rollups.idle();
+    if (this.rollups.hasPending()) await this.rollups.run((site, err) => this.o.log.warn({ site: site || 'every site', err: err.message }, 'rollup of late readings failed; will try again'));
   }
 
   /** Readings accepted but not yet in InfluxDB. */
@@ -418,7 +476,9 @@ export class Ingest {
     await this.drain(5000);
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    clearInterval(this.rollupTimer);
     await this.writing;
+    await this.rollups.idle();
     // What could not be written now waits on disk for the next start: in the
     // accept log when there is one, else in the spool.
     if (this.acceptLog) this.acceptLog.close();

@@ -1,0 +1,82 @@
+/**
+ * The 1-minute rollup of readings stored late. The continuous query
+ * recomputes the last two minutes every minute, so a reading stored within
+ * about a minute of its time is in the rollup. Later ones (replayed from a
+ * gateway's outbox, recovered from the accept log after a crash, queued
+ * while InfluxDB was away) are not: their time ranges are noted here, per
+ * site, and once the writes have caught up and no new range has come for a
+ * while, those minutes are rolled up again, one query per site.
+ *
+ * The ranges live in memory: a server stopped before they are rolled up
+ * leaves those minutes out of the rollup (the raw readings are stored;
+ * history spans under a minute per point read them).
+ */
+
+/** Key of a range for every site (InfluxDB away: every tag is late). */
+export const EVERY_SITE = '';
+
+export interface RollupTarget {
+  rollupRange(fromMs: number, toMs: number, site?: string): Promise<number>;
+}
+
+export class RollupBackfill {
+  private readonly pending = new Map<string, { from: number; to: number }>();
+  private lastNoteAt = Number.NEGATIVE_INFINITY;
+  private running: Promise<void> | undefined;
+  /** Ranges rolled up, and queries that failed (tried again at the next chance). */
+  readonly counters = { ranges: 0, failures: 0 };
+
+  constructor(
+    private readonly target: RollupTarget,
+    /** Quiet time after the latest note before the rollup runs: a replay notes many ranges in a row. */
+    private readonly quietMs = 10_000,
+  ) {}
+
+  note(site: string, fromMs: number, toMs: number, nowMs: number): void {
+    if (!(fromMs <= toMs)) return;
+    const p = this.pending.get(site);
+    if (p) {
+      if (fromMs < p.from) p.from = fromMs;
+      if (toMs > p.to) p.to = toMs;
+    } else {
+      this.pending.set(site, { from: fromMs, to: toMs });
+    }
+    this.lastNoteAt = nowMs;
+  }
+
+  hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Whether ranges wait and none came within the quiet time. */
+  due(nowMs: number): boolean {
+    return this.pending.size > 0 && this.running === undefined && nowMs - this.lastNoteAt >= this.quietMs;
+  }
+
+  /** Rolls up every pending range; a failed one stays pending. Resolves when done (never rejects). */
+  run(onError: (site: string, err: Error) => void): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        for (const [site, range] of [...this.pending]) {
+          this.pending.delete(site);
+          try {
+            await this.target.rollupRange(range.from, range.to, site === EVERY_SITE ? undefined : site);
+            this.counters.ranges++;
+          } catch (err) {
+            this.counters.failures++;
+            this.note(site, range.from, range.to, this.lastNoteAt);
+            onError(site, err as Error);
+          }
+        }
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Resolves once a rollup in progress is done. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { encodeDataMessage, type Reading } from '@park/protocol';
+import { loadConfigFile, parkSchema } from '@park/protocol/config';
+import { createLogger } from '@park/server';
+import { Ingest } from '../../server/src/ingest/ingest.js';
+import { startTestInfluxd, type TestInfluxd } from '../harness/influxd.js';
+import { DEMO_PARK_FILE } from '../harness/park-server.js';
+import { tempDir } from '../harness/temp-dir.js';
+
+const ROOT = 'park/v1';
+const RETENTION = { rawDays: 30, rollupDays: 400, eventDays: 1095 };
+const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+
+async function influxql(url: string, db: string, q: string): Promise<{ results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] }> {
+  const res = await fetch(`${url}/query?db=${db}&epoch=ms&q=${encodeURIComponent(q)}`, { method: 'POST' });
+  return (await res.json()) as { results: { series?: { columns: string[]; values: unknown[][] }[] }[] };
+}
+
+describe('the 1-minute rollup', () => {
+  let influxd: TestInfluxd;
+  beforeAll(async () => {
+    influxd = await startTestInfluxd();
+  });
+  afterAll(async () => {
+    await influxd?.stop();
+  });
+
+  it('is a continuous query over the last two minutes, replacing one of an earlier version that read the last hour every minute', async () => {
+    const store = influxd.store('cq');
+    await store.ensureSchema(RETENTION);
+    await influxql(influxd.url, 'cq', 'DROP CONTINUOUS QUERY reading_rollup_1m ON cq');
+    await influxql(influxd.url, 'cq', 'CREATE CONTINUOUS QUERY reading_rollup_1m ON cq RESAMPLE EVERY 1m FOR 1h BEGIN SELECT mean("v") AS "mean" INTO "cq"."rollup"."reading_1m" FROM "cq"."raw"."reading" GROUP BY time(1m), * END');
+    await store.ensureSchema(RETENTION);
+    await store.ensureSchema(RETENTION);
+    const shown = JSON.stringify(await influxql(influxd.url, 'cq', 'SHOW CONTINUOUS QUERIES'));
+    expect(shown).toContain('RESAMPLE EVERY 1m FOR 2m');
+    expect(shown).not.toContain('FOR 1h');
+    expect(shown.match(/reading_rollup_1m/g)).toHaveLength(2); // name and INTO clause of the one query
+  });
+
+  it('takes readings stored late: a replay from a gateway outbox is rolled up once the writes have caught up', async () => {
+    const dir = tempDir('rollup-late');
+    const ingest = new Ingest({ store: influxd.store('late'), retention: RETENTION, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupQuietMs: 0 });
+    try {
+      await ingest.start();
+      const site = park.sites[0];
+      const tag = site?.devices[0]?.tags[0];
+      if (!site || !tag) throw new Error('demo park without a tag');
+      // Ten minutes ago, two readings in one minute and one in the next: long past the continuous query's two minutes.
+      const minute = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
+      const readings: Reading[] = [
+        { id: tag.id, ts: minute + 1_000, v: 10, q: 'good' },
+        { id: tag.id, ts: minute + 31_000, v: 20, q: 'uncertain' },
+        { id: tag.id, ts: minute + 61_000, v: 5, q: 'good' },
+      ];
+      ingest.onPublish(ROOT, `${ROOT}/${site.gateway}/data`, Buffer.from(encodeDataMessage({ gateway: site.gateway, seq: 1, readings, replay: true })));
+      // A live message of now is not late and notes nothing more.
+      ingest.onPublish(ROOT, `${ROOT}/${site.gateway}/data`, Buffer.from(encodeDataMessage({ gateway: site.gateway, seq: 2, readings: [{ id: tag.id, ts: Date.now(), v: 1, q: 'good' }] })));
+      expect(ingest.counters.messages).toBe(2);
+      expect(ingest.rollups.hasPending()).toBe(true);
+      await ingest.rollUpLateNow();
+      expect(ingest.rollups.hasPending()).toBe(false);
+      expect(ingest.rollups.counters).toEqual({ ranges: 1, failures: 0 });
+      const rows = await influxql(influxd.url, 'late', `SELECT "mean", "min", "max", "q" FROM "rollup"."reading_1m" WHERE "id" = '${tag.id}' AND time >= ${minute}ms AND time < ${minute + 120_000}ms`);
+      expect(rows.results[0]?.series?.[0]?.values).toEqual([
+        [minute, 15, 10, 20, 1],
+        [minute + 60_000, 5, 5, 5, 0],
+      ]);
+    } finally {
+      await ingest.stop();
+      dir.remove();
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { EVERY_SITE, RollupBackfill } from '../../../server/src/ingest/rollup-backfill.js';
+
+describe('rollup of late readings', () => {
+  it('merges the ranges of a site, waits for a quiet time, and keeps a range whose rollup failed', async () => {
+    const calls: [number, number, string | undefined][] = [];
+    let fail = true;
+    const backfill = new RollupBackfill(
+      {
+        rollupRange: (from, to, site) => {
+          calls.push([from, to, site]);
+          return fail && site === 'b' ? Promise.reject(new Error('InfluxDB away')) : Promise.resolve(1);
+        },
+      },
+      10_000,
+    );
+    expect(backfill.due(0)).toBe(false);
+    backfill.note('a', 5_000, 6_000, 100_000);
+    backfill.note('a', 1_000, 2_000, 101_000);
+    backfill.note('b', 7_000, 8_000, 102_000);
+    backfill.note(EVERY_SITE, 3_000, 3_500, 103_000);
+    backfill.note('a', 9_000, 8_000, 103_000); // not a range: ignored
+    expect(backfill.due(112_999)).toBe(false);
+    expect(backfill.due(113_000)).toBe(true);
+    const errors: string[] = [];
+    await backfill.run((site, err) => errors.push(`${site}: ${err.message}`));
+    expect(calls).toEqual([
+      [1_000, 6_000, 'a'],
+      [7_000, 8_000, 'b'],
+      [3_000, 3_500, undefined],
+    ]);
+    expect(errors).toEqual(['b: InfluxDB away']);
+    expect(backfill.counters).toEqual({ ranges: 2, failures: 1 });
+    expect(backfill.hasPending()).toBe(true);
+    fail = false;
+    await backfill.run(() => undefined);
+    expect(calls.at(-1)).toEqual([7_000, 8_000, 'b']);
+    expect(backfill.hasPending()).toBe(false);
+  });
+});

@@ -30,6 +30,8 @@ export class RollupBackfill {
     private readonly target: RollupTarget,
     /** Quiet time after the latest note before the rollup runs: a replay notes many ranges in a row. */
     private readonly quietMs = 10_000,
+    /** Time one query rolls up at most. */
+    private readonly chunkMs = 5 * 60_000,
   ) {}
 
   note(site: string, fromMs: number, toMs: number, nowMs: number): void {
@@ -59,14 +61,18 @@ export class RollupBackfill {
       try {
         for (const [site, range] of [...this.pending]) {
           this.pending.delete(site);
-          try {
-            await this.target.rollupRange(range.from, range.to, site === EVERY_SITE ? undefined : site);
-            this.counters.ranges++;
-          } catch (err) {
-            this.counters.failures++;
-            this.note(site, range.from, range.to, this.lastNoteAt);
-            onError(site, err as Error);
+          // In pieces: after a day's outage one query over every tag would outlast any timeout.
+          for (let from = range.from; from <= range.to; from += this.chunkMs) {
+            try {
+              await this.target.rollupRange(from, Math.min(range.to, from + this.chunkMs - 1), site === EVERY_SITE ? undefined : site);
+            } catch (err) {
+              this.counters.failures++;
+              this.note(site, from, range.to, this.lastNoteAt);
+              onError(site, err as Error);
+              break;
+            }
           }
+          if (!this.pending.has(site)) this.counters.ranges++;
         }
       } finally {
         this.running = undefined;

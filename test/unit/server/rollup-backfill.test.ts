@@ -37,4 +37,36 @@ describe('rollup of late readings', () => {
     expect(calls.at(-1)).toEqual([7_000, 8_000, 'b']);
     expect(backfill.hasPending()).toBe(false);
   });
+
+  it('rolls a long range up in pieces, and after a failure keeps only what is left', async () => {
+    const calls: [number, number][] = [];
+    let failAt = 3;
+    const backfill = new RollupBackfill(
+      {
+        rollupRange: (from, to) => {
+          calls.push([from, to]);
+          return calls.length === failAt ? Promise.reject(new Error('timeout')) : Promise.resolve(1);
+        },
+      },
+      0,
+      1_000,
+    );
+    backfill.note('a', 0, 4_500, 0);
+    await backfill.run(() => undefined);
+    expect(calls).toEqual([
+      [0, 999],
+      [1_000, 1_999],
+      [2_000, 2_999],
+    ]);
+    expect(backfill.counters).toEqual({ ranges: 0, failures: 1 });
+    failAt = 0;
+    await backfill.run(() => undefined);
+    expect(calls.slice(3)).toEqual([
+      [2_000, 2_999],
+      [3_000, 3_999],
+      [4_000, 4_500],
+    ]);
+    expect(backfill.counters).toEqual({ ranges: 1, failures: 1 });
+    expect(backfill.hasPending()).toBe(false);
+  });
 });

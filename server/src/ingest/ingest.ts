@@ -3,7 +3,8 @@ import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
 import { InfluxWriteError, type InfluxStore, type QueuedReading, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
-import { tagSlotsOf, type TagSlot } from '../tag-slots.js';
+import { seriesKey } from '../influx/line-protocol.js';
+import { TagSlot, tagSlotsOf } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
 import { EVERY_SITE, RollupBackfill } from './rollup-backfill.js';
 import { WriteQueue } from './write-queue.js';
@@ -44,7 +45,8 @@ export interface IngestOptions {
   rollupQuietMs?: number;
   /**
    * Each accepted data message, once validated (live values, alarm engine),
-   * with the slot of each reading's tag (undefined: not in the park model).
+   * with the slot of each reading's tag (a tag outside the park model has
+   * one with no site or source; undefined past MAX_SLOTS_OUTSIDE_PARK).
    */
   onData?: (msg: DataMessage, receivedAt: number, slots: readonly (TagSlot | undefined)[]) => void;
   onStatus?: (status: StatusMessage, receivedAt: number) => void;
@@ -74,6 +76,9 @@ export interface IngestCounters {
  */
 const LATE_AFTER_MS = 50_000;
 
+/** Tags outside the park model given a slot (about 150 bytes each); readings of more are looked up each time. */
+const MAX_SLOTS_OUTSIDE_PARK = 100_000;
+
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
@@ -99,6 +104,7 @@ export interface GatewaySequence {
 export class Ingest {
   readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0, consumerErrors: 0 };
   private readonly slots: Map<string, TagSlot>;
+  private slotsOutsidePark = 0;
   /** Per gateway: the highest live seq seen, messages, gaps and duplicates. */
   readonly perGateway = new Map<string, GatewaySequence>();
   private readonly queue: WriteQueue;
@@ -187,6 +193,19 @@ export class Ingest {
     if (readings > 0) this.schedule();
   }
 
+  /**
+   * A slot for a tag outside the park model (announced by a gateway only),
+   * with no site or source, so that its readings cost what a park tag's do.
+   * At most MAX_SLOTS_OUTSIDE_PARK: any client may name new tags.
+   */
+  private slotOutsidePark(id: string): TagSlot | undefined {
+    if (this.slotsOutsidePark >= MAX_SLOTS_OUTSIDE_PARK) return undefined;
+    this.slotsOutsidePark++;
+    const slot = new TagSlot(id, '', '', seriesKey(id, '', ''));
+    this.slots.set(id, slot);
+    return slot;
+  }
+
   /** The rows to store; `slots`, when given, gets each reading's slot (undefined: a tag outside the park model). */
   private rowsOf(msg: DataMessage, slots?: (TagSlot | undefined)[]): StoredReading[] {
     const readings = msg.readings;
@@ -196,12 +215,12 @@ export class Ingest {
       const reading = readings[i] as (typeof readings)[number];
       let slot = previous?.next;
       if (slot === undefined || slot.id !== reading.id) {
-        slot = this.slots.get(reading.id);
+        slot = this.slots.get(reading.id) ?? this.slotOutsidePark(reading.id);
         if (previous !== undefined && slot !== undefined) previous.next = slot;
       }
       previous = slot;
       if (slots !== undefined) slots[i] = slot;
-      // A tag outside the park model (announced by a gateway only) has no site or source; its series key is made at write time.
+      // Past MAX_SLOTS_OUTSIDE_PARK a tag outside the park model has no slot: no site or source, its series key made at write time.
       rows[i] =
         slot === undefined
           ? { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: '', site: '', series: undefined }

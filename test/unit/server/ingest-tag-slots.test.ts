@@ -6,6 +6,7 @@ import { createLogger } from '@park/server';
 import type { InfluxStore, StoredReading } from '../../../server/src/influx/influx-store.js';
 import { Ingest } from '../../../server/src/ingest/ingest.js';
 import type { TagSlot } from '../../../server/src/tag-slots.js';
+import { readingLine } from '../../../server/src/influx/line-protocol.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
@@ -65,9 +66,51 @@ describe('ingest: the tag of each reading', () => {
     for (const r of written) {
       const p = place.get(r.id);
       expect([r.id, r.site, r.source]).toEqual([r.id, p?.site ?? '', p?.source ?? '']);
-      expect(r.series).toBe(p ? `reading,id=${r.id},site=${p.site}${p.source ? `,source=${p.source}` : ''}` : undefined);
+      expect(r.series).toBe(p ? `reading,id=${r.id},site=${p.site}${p.source ? `,source=${p.source}` : ''}` : `reading,id=${r.id}`);
     }
-    // The consumers get each reading's slot in the same order; none for a tag outside the park model.
-    expect(handed.flat()).toEqual(sent.map((id) => (place.has(id as string) ? id : undefined)));
+    // The consumers get each reading's slot in the same order, a tag outside the park model one of its own.
+    expect(handed.flat()).toEqual(sent);
+  });
+
+  it('gives at most 100,000 tags outside the park model a slot of their own; readings of more are stored all the same', async () => {
+    const dir = tempDir('ingest-slots');
+    cleanups.push(() => dir.remove());
+    let written = 0;
+    const lines: string[] = [];
+    const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings'> = {
+      ensureSchema: () => Promise.resolve(),
+      writeReadings: (rows) => {
+        written += rows.length;
+        for (const r of rows) if (typeof r !== 'string' && r.id.startsWith('x.')) lines.push(readingLine(r));
+        return Promise.resolve();
+      },
+    };
+    let withSlot = 0;
+    let withoutSlot = 0;
+    const ingest = new Ingest({
+      store: store as InfluxStore,
+      retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 },
+      spoolDir: path.join(dir.path, 'spool'),
+      memoryLimit: 1_000_000,
+      park,
+      log: createLogger('silent'),
+      onData: (_msg, _at, slots) => {
+        for (const s of slots) if (s === undefined) withoutSlot++;
+        else withSlot++;
+      },
+    });
+    await ingest.start();
+    cleanups.push(() => ingest.stop());
+    const ts = Date.now();
+    const n = 100_500;
+    for (let k = 0; k < n; k += 500) {
+      const readings: Reading[] = Array.from({ length: Math.min(500, n - k) }, (_, i) => ({ id: `u.${k + i}`, ts, v: 1, q: 'good' }));
+      ingest.onPublish(ROOT, `${ROOT}/gw-a/data`, Buffer.from(encodeDataMessage({ gateway: 'gw-a', seq: k / 500 + 1, readings })));
+    }
+    ingest.onPublish(ROOT, `${ROOT}/gw-a/data`, Buffer.from(encodeDataMessage({ gateway: 'gw-a', seq: 1000, readings: [{ id: 'x.last', ts, v: 2, q: 'good' }] })));
+    expect(await ingest.drain()).toBe(true);
+    expect([withSlot, withoutSlot]).toEqual([100_000, 501]);
+    expect(written).toBe(n + 1);
+    expect(lines).toEqual([`reading,id=x.last v=2,q=0i ${ts}`]);
   });
 });

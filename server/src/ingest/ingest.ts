@@ -67,8 +67,6 @@ export interface IngestCounters {
   consumerErrors: number;
 }
 
-
-
 /**
  * A reading accepted this long after its time may miss the continuous
  * query (it recomputes the last two minutes each minute, checking every
@@ -206,7 +204,7 @@ export class Ingest {
     return slot;
   }
 
-  /** The rows to store; `slots`, when given, gets each reading's slot (undefined: a tag outside the park model). */
+  /** The rows to store; `slots`, when given, gets each reading's slot (undefined past MAX_SLOTS_OUTSIDE_PARK). */
   private rowsOf(msg: DataMessage, slots?: (TagSlot | undefined)[]): StoredReading[] {
     const readings = msg.readings;
     const rows: StoredReading[] = new Array<StoredReading>(readings.length);

@@ -113,6 +113,7 @@ export class Ingest {
   private readonly rollupTimer: NodeJS.Timeout;
   /** When InfluxDB writes started failing; undefined while they succeed. */
   private failingSince: number | undefined;
+  private lastRollupError: string | undefined;
   private writing: Promise<void> | undefined;
   private retryMs = 0;
   private lastWriteError: string | undefined;
@@ -152,7 +153,7 @@ export class Ingest {
     // Late readings are rolled up once the writes have caught up (the queue is empty).
     this.rollupTimer = setInterval(() => {
       if (this.queue.size() > 0 || this.writing || !this.schemaReady || !this.rollups.due(Date.now())) return;
-      void this.rollups.run((site, err) => this.o.log.warn({ site: site || 'every site', err: err.message }, 'rollup of late readings failed; will try again'));
+      void this.rollups.run(Date.now(), (site, err) => this.rollupFailed(site, err));
     }, 1000);
     this.rollupTimer.unref();
   }
@@ -455,7 +456,14 @@ export class Ingest {
   async rollUpLateNow(): Promise<void> {
     await this.drain();
     await this.rollups.idle();
-    if (this.rollups.hasPending()) await this.rollups.run((site, err) => this.o.log.warn({ site: site || 'every site', err: err.message }, 'rollup of late readings failed; will try again'));
+    if (this.rollups.hasPending()) await this.rollups.run(Date.now(), (site, err) => this.rollupFailed(site, err));
+  }
+
+  /** Logged once per distinct reason: while InfluxDB is away the rollup fails every time it is tried. */
+  private rollupFailed(site: string, err: Error): void {
+    if (err.message === this.lastRollupError) return;
+    this.lastRollupError = err.message;
+    this.o.log.warn({ site: site || 'every site', err: err.message }, 'rollup of late readings failed; will try again');
   }
 
   /** Readings accepted but not yet in InfluxDB. */

@@ -22,6 +22,8 @@ export interface RollupTarget {
 export class RollupBackfill {
   private readonly pending = new Map<string, { from: number; to: number }>();
   private lastNoteAt = Number.NEGATIVE_INFINITY;
+  /** When the oldest pending range was noted. */
+  private firstNoteAt = Number.NaN;
   private running: Promise<void> | undefined;
   /** Ranges rolled up, and queries that failed (tried again at the next chance). */
   readonly counters = { ranges: 0, failures: 0 };
@@ -32,10 +34,16 @@ export class RollupBackfill {
     private readonly quietMs = 10_000,
     /** Time one query rolls up at most. */
     private readonly chunkMs = 5 * 60_000,
+    /**
+     * Longest wait for a quiet time: a gateway whose clock is behind sends
+     * late readings all the time, and its minutes must be rolled up all the same.
+     */
+    private readonly maxWaitMs = 60_000,
   ) {}
 
   note(site: string, fromMs: number, toMs: number, nowMs: number): void {
     if (!(fromMs <= toMs)) return;
+    if (this.pending.size === 0) this.firstNoteAt = nowMs;
     const p = this.pending.get(site);
     if (p) {
       if (fromMs < p.from) p.from = fromMs;
@@ -50,13 +58,17 @@ export class RollupBackfill {
     return this.pending.size > 0;
   }
 
-  /** Whether ranges wait and none came within the quiet time. */
+  /** Whether ranges wait, and none came within the quiet time or the oldest has waited the longest wait. */
   due(nowMs: number): boolean {
-    return this.pending.size > 0 && this.running === undefined && nowMs - this.lastNoteAt >= this.quietMs;
+    return this.pending.size > 0 && this.running === undefined && (nowMs - this.lastNoteAt >= this.quietMs || nowMs - this.firstNoteAt >= this.maxWaitMs);
   }
 
-  /** Rolls up every pending range; a failed one stays pending. Resolves when done (never rejects). */
-  run(onError: (site: string, err: Error) => void): Promise<void> {
+  /**
+   * Rolls up every pending range; what a failed query left stays pending,
+   * noted again at `nowMs` (tried again after the quiet time). Resolves when
+   * done (never rejects).
+   */
+  run(nowMs: number, onError: (site: string, err: Error) => void): Promise<void> {
     this.running ??= (async () => {
       try {
         for (const [site, range] of [...this.pending]) {
@@ -67,7 +79,7 @@ export class RollupBackfill {
               await this.target.rollupRange(from, Math.min(range.to, from + this.chunkMs - 1), site === EVERY_SITE ? undefined : site);
             } catch (err) {
               this.counters.failures++;
-              this.note(site, from, range.to, this.lastNoteAt);
+              this.note(site, from, range.to, nowMs);
               onError(site, err as Error);
               break;
             }

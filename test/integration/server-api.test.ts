@@ -193,5 +193,9 @@ describe('server API: login, roles, catalogue, values, history, metrics, Socket.
     expect(gauge('park_process_heap_total_bytes')).toBeGreaterThanOrEqual(used);
     expect(gauge('park_process_resident_memory_bytes')).toBeGreaterThan(gauge('park_process_heap_total_bytes') / 2);
     expect(gauge('park_process_external_memory_bytes')).toBeGreaterThanOrEqual(0);
+    // The rollup of readings stored late (this test's may wait for it): none failed.
+    expect(gauge('park_ingest_rollup_late_failures_total')).toBe(0);
+    expect([0, 1]).toContain(gauge('park_ingest_rollup_late_pending'));
+    expect(gauge('park_ingest_rollup_late_ranges_total')).toBeGreaterThanOrEqual(0);
   });
 });

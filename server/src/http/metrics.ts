@@ -19,6 +19,9 @@ export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit
     metric('park_ingest_consumer_errors_total', 'counter', 'Messages the live table, alarm engine or incidents failed on (a bug: see the log).', [['', c.consumerErrors]]);
     metric('park_ingest_write_errors_total', 'counter', 'Failed InfluxDB writes (retried).', [['', c.writeErrors]]);
     metric('park_ingest_backlog_readings', 'gauge', 'Readings accepted and not yet written.', [['', d.ingest.backlog()]]);
+    metric('park_ingest_rollup_late_ranges_total', 'counter', 'Time ranges of readings stored late rolled up by the server.', [['', d.ingest.rollups.counters.ranges]]);
+    metric('park_ingest_rollup_late_failures_total', 'counter', 'Rollup queries of late readings that failed (tried again).', [['', d.ingest.rollups.counters.failures]]);
+    metric('park_ingest_rollup_late_pending', 'gauge', '1 while late readings wait to be rolled up.', [['', d.ingest.rollups.hasPending() ? 1 : 0]]);
     metric('park_ingest_rejected_total', 'counter', 'Messages rejected, by reason.', Object.entries(c.rejected).map(([code, n]) => [`{code="${code}"}`, n ?? 0]));
     const gws = [...d.ingest.perGateway].map(([gw, g]) => ({ label: `{gateway="${gw}"}`, g }));
     metric('park_ingest_gateway_messages_total', 'counter', 'Data messages accepted, per gateway (replays included).', gws.map(({ label, g }) => [label, g.messages]));

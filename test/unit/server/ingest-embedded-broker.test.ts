@@ -5,29 +5,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { dataTopic, encodeDataMessage, encodeStatusMessage, statusTopic, type StatusMessage } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { createLogger, startEmbeddedBroker, type EmbeddedBroker } from '@park/server';
-import type { InfluxStore, StoredReading } from '../../../server/src/influx/influx-store.js';
+import type { StoredReading } from '../../../server/src/influx/influx-store.js';
 import { Ingest, isSubscribedTopic } from '../../../server/src/ingest/ingest.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
+import { memoryStore } from '../../harness/memory-store.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
 const ROOT = 'park/v1';
 const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
-
-/** An InfluxDB that takes every batch: these tests are about what happens before it. */
-function fakeStore(written: StoredReading[]): InfluxStore {
-  const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings'> = {
-    ensureSchema: () => Promise.resolve(),
-    writeReadings: (rows) => {
-      // These tests keep the backlog in memory: a reading read back from the disk spool (a line) would be a surprise.
-      for (const r of rows) {
-        if (typeof r === 'string') return Promise.reject(new Error(`unexpected spilled reading ${r}`));
-        written.push(r);
-      }
-      return Promise.resolve();
-    },
-  };
-  return store as InfluxStore;
-}
 
 function acceptLogBytes(dir: string): Buffer {
   return Buffer.concat(
@@ -73,7 +58,7 @@ describe('ingest behind the embedded broker', () => {
     const statuses: StatusMessage[] = [];
     const acceptDir = path.join(dir.path, 'accept');
     const ingest = new Ingest({
-      store: fakeStore(written),
+      store: memoryStore(written),
       retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 },
       spoolDir: path.join(dir.path, 'spool'),
       acceptLogDir: acceptDir,

@@ -8,6 +8,7 @@ import { Ingest } from '../../../server/src/ingest/ingest.js';
 import type { TagSlot } from '../../../server/src/tag-slots.js';
 import { readingLine } from '../../../server/src/influx/line-protocol.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
+import { memoryStore } from '../../harness/memory-store.js';
 import { tempDir } from '../../harness/temp-dir.js';
 
 const ROOT = 'park/v1';
@@ -24,19 +25,8 @@ describe('ingest: the tag of each reading', () => {
     cleanups.push(() => dir.remove());
     const written: StoredReading[] = [];
     const handed: (string | undefined)[][] = [];
-    const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings'> = {
-      ensureSchema: () => Promise.resolve(),
-      writeReadings: (rows) => {
-        // These tests keep the backlog in memory: a reading read back from the disk spool (a line) would be a surprise.
-        for (const r of rows) {
-          if (typeof r === 'string') return Promise.reject(new Error(`unexpected spilled reading ${r}`));
-          written.push(r);
-        }
-        return Promise.resolve();
-      },
-    };
     const ingest = new Ingest({
-      store: store as InfluxStore,
+      store: memoryStore(written),
       retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 },
       spoolDir: path.join(dir.path, 'spool'),
       park,

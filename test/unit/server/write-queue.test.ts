@@ -9,10 +9,10 @@ import { tempDir } from '../../harness/temp-dir.js';
 const reading = (n: number): StoredReading => ({ id: `t.${n % 7}`, ts: 1_800_000_000_000 + n, v: n / 2, q: n % 3, source: n % 2 ? 'hs01' : '', site: 'a' });
 const readings = (from: number, count: number): StoredReading[] => Array.from({ length: count }, (_, i) => reading(from + i));
 
-/** Takes and commits everything, as the writer does when InfluxDB answers. */
 /** What InfluxDB would be sent for each reading: a reading read back from the spool is its line. */
 const lines = (rows: readonly QueuedReading[]): string[] => rows.map((r) => (typeof r === 'string' ? r : readingLine(r)));
 
+/** Takes and commits everything, as the writer does when InfluxDB answers. */
 function drainAll(q: WriteQueue, batch: number): QueuedReading[] {
   const out: QueuedReading[] = [];
   while (q.size() > 0) {
@@ -23,14 +23,16 @@ function drainAll(q: WriteQueue, batch: number): QueuedReading[] {
   return out;
 }
 
+/** Spool folders of the test, removed after it. */
+const dirs: { remove(): void }[] = [];
+const dir = (): string => {
+  const d = tempDir('spool');
+  dirs.push(d);
+  return d.path;
+};
+afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
 describe('ingest write queue with disk spool', () => {
-  const dirs: { remove(): void }[] = [];
-  const dir = (): string => {
-    const d = tempDir('spool');
-    dirs.push(d);
-    return d.path;
-  };
-  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
   it('keeps order oldest first across disk and memory', () => {
     const q = new WriteQueue({ dir: dir(), memoryLimit: 100, segmentSize: 40, maxSpoolBytes: 10 * 1024 ** 2 });
@@ -75,13 +77,6 @@ describe('ingest write queue with disk spool', () => {
 });
 
 describe('write queue batches across segments', () => {
-  const dirs: { remove(): void }[] = [];
-  const dir = (): string => {
-    const d = tempDir('spool');
-    dirs.push(d);
-    return d.path;
-  };
-  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
   it('takes a full batch over several segments and memory, oldest first; a batch given back comes again whole', () => {
     const q = new WriteQueue({ dir: dir(), memoryLimit: 30, segmentSize: 10, maxSpoolBytes: 10 * 1024 ** 2 });
@@ -122,21 +117,17 @@ describe('write queue batches across segments', () => {
 });
 
 describe('write queue spool format', () => {
-  const dirs: { remove(): void }[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
-
   it('spills readings as the line protocol InfluxDB is sent, and still reads segments of the JSON format', () => {
-    const d = tempDir('spool');
-    dirs.push(d);
+    const d = dir();
     // A segment left by an earlier version, before anything of this run.
-    writeFileSync(path.join(d.path, 'seg-000000000000-2.json'), JSON.stringify([['old.a', 1_800_000_000_000, 1.5, 0, 'hs01', 'a'], ['old.b', 1_800_000_000_001, 2, 2, '', 'b']]));
-    const q = new WriteQueue({ dir: d.path, memoryLimit: 10, segmentSize: 10, maxSpoolBytes: 10 * 1024 ** 2 });
+    writeFileSync(path.join(d, 'seg-000000000000-2.json'), JSON.stringify([['old.a', 1_800_000_000_000, 1.5, 0, 'hs01', 'a'], ['old.b', 1_800_000_000_001, 2, 2, '', 'b']]));
+    const q = new WriteQueue({ dir: d, memoryLimit: 10, segmentSize: 10, maxSpoolBytes: 10 * 1024 ** 2 });
     expect(q.size()).toBe(2);
     q.push(readings(0, 30));
-    const spilled = readdirSync(d.path).filter((n) => n.endsWith('.lp')).sort();
+    const spilled = readdirSync(d).filter((n) => n.endsWith('.lp')).sort();
     expect(spilled).toEqual(['seg-000000000001-10.lp', 'seg-000000000002-10.lp']);
-    expect(readFileSync(path.join(d.path, spilled[0] as string), 'utf8')).toBe(`${lines(readings(0, 10)).join('\n')}\n`);
+    expect(readFileSync(path.join(d, spilled[0] as string), 'utf8')).toBe(`${lines(readings(0, 10)).join('\n')}\n`);
     expect(lines(drainAll(q, 7))).toEqual(['reading,id=old.a,site=a,source=hs01 v=1.5,q=0i 1800000000000', 'reading,id=old.b,site=b v=2,q=2i 1800000000001', ...lines(readings(0, 30))]);
-    expect(readdirSync(d.path)).toEqual([]);
+    expect(readdirSync(d)).toEqual([]);
   });
 });

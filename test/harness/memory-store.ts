@@ -1,0 +1,21 @@
+import type { InfluxStore, StoredReading } from '@park/server';
+
+/**
+ * An InfluxDB that takes every batch into `written`, for tests about what
+ * happens before it. Their backlog stays in memory: a reading read back
+ * from the disk spool (a line of line protocol) fails the write.
+ */
+export function memoryStore(written: StoredReading[]): InfluxStore {
+  const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings' | 'rollupRange'> = {
+    ensureSchema: () => Promise.resolve(),
+    writeReadings: (rows) => {
+      for (const r of rows) {
+        if (typeof r === 'string') return Promise.reject(new Error(`unexpected spilled reading ${r}`));
+        written.push(r);
+      }
+      return Promise.resolve();
+    },
+    rollupRange: () => Promise.resolve(0),
+  };
+  return store as InfluxStore;
+}

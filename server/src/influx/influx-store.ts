@@ -159,14 +159,11 @@ export class InfluxStore {
     }
     const cqs = await this.client.showContinousQueries(this.database);
     const cq = cqs.find((c) => c.name === ROLLUP_CQ);
+    if (cq?.query.includes(`FOR ${ROLLUP_RESAMPLE_FOR}`)) return;
     // An earlier version resampled the last hour every minute: with 100,000
     // tags at 1 s that is 360 million points read a minute. It is replaced.
-    if (cq && !cq.query.includes(`FOR ${ROLLUP_RESAMPLE_FOR}`)) {
-      await this.client.dropContinuousQuery(ROLLUP_CQ, this.database);
-    }
-    if (!cq || !cq.query.includes(`FOR ${ROLLUP_RESAMPLE_FOR}`)) {
-      await this.client.createContinuousQuery(ROLLUP_CQ, `${this.rollupSelect()} GROUP BY time(1m), *`, this.database, `RESAMPLE EVERY 1m FOR ${ROLLUP_RESAMPLE_FOR}`);
-    }
+    if (cq) await this.client.dropContinuousQuery(ROLLUP_CQ, this.database);
+    await this.client.createContinuousQuery(ROLLUP_CQ, `${this.rollupSelect()} GROUP BY time(1m), *`, this.database, `RESAMPLE EVERY 1m FOR ${ROLLUP_RESAMPLE_FOR}`);
   }
 
   private rollupSelect(): string {

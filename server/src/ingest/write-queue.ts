@@ -62,7 +62,7 @@ export class WriteQueue {
    * Taken for a write and not yet committed or given back: rows of the
    * oldest segments first, then (only once no segment is left) of memory.
    */
-  private inflight: { rows: QueuedReading[]; parts: SegmentPart[]; memoryRows: StoredReading[] } | undefined;
+  private inflight: { parts: SegmentPart[]; memoryRows: StoredReading[] } | undefined;
   private readonly segments: Segment[] = [];
   /** The oldest segment's rows, read from disk, and how many of them are written. */
   private loaded: { segment: Segment; rows: QueuedReading[]; offset: number } | undefined;
@@ -135,7 +135,7 @@ export class WriteQueue {
     }
     const memoryRows = rows.length < max && parts.every((p) => p.end >= p.rows.length) ? this.memory.splice(0, max - rows.length) : [];
     for (const r of memoryRows) rows.push(r);
-    this.inflight = { rows, parts, memoryRows };
+    this.inflight = { parts, memoryRows };
     return rows;
   }
 

@@ -1,7 +1,7 @@
 import { InfluxDB, escape } from 'influx';
 import type { InfluxTarget } from './influx-url.js';
 import { influxString } from './influxql.js';
-import { readingLines } from './line-protocol.js';
+import { readingLinesBody } from './line-protocol.js';
 
 /**
  * A write InfluxDB answered with an error. `permanent` when retrying cannot
@@ -190,7 +190,7 @@ export class InfluxStore {
     if (readings.length === 0) return;
     const res = await fetch(this.writeUrl, {
       method: 'POST',
-      body: readingLines(readings),
+      body: readingLinesBody(readings),
       headers: this.authHeader ? { authorization: this.authHeader } : {},
       signal: AbortSignal.timeout(this.requestTimeoutMs),
     });

@@ -32,6 +32,115 @@ export function readingLine(r: StoredReading): string {
   return `${r.series ?? seriesKey(r.id, r.site, r.source)} v=${float(r.v)},q=${r.q}i ${r.ts}`;
 }
 
+// Node's own UTF-8 writer, without `Buffer#write`'s argument handling (a
+// third of the cost of writing a series key); `write` where it is missing.
+const utf8Write: (this: Buffer, s: string, at: number) => number =
+  (Buffer.prototype as unknown as { utf8Write?: (this: Buffer, s: string, at: number) => number }).utf8Write ??
+  function (this: Buffer, s: string, at: number): number {
+    return this.write(s, at, 'utf8');
+  };
+
+/**
+ * UTF-8 bytes written in place into a buffer that grows when needed. Line
+ * protocol here is ASCII almost always (ids follow the contract's pattern):
+ * a byte per character, copied in a loop; anything else is encoded.
+ */
+class BodyWriter {
+  buf: Buffer;
+  at = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, size));
+  }
+
+  /** A long string (a series key): one native copy beats a loop past a few dozen characters. */
+  long(s: string): void {
+    // `write` stops silently at the end of the buffer: measure exactly only when it may not fit.
+    if (this.at + 3 * s.length > this.buf.length) {
+      const need = Buffer.byteLength(s);
+      if (this.at + need > this.buf.length) this.grow(need);
+    }
+    this.at += utf8Write.call(this.buf, s, this.at);
+  }
+
+  text(s: string): void {
+    const n = s.length;
+    if (this.at + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.at = at;
+        this.utf8(s.slice(i));
+        return;
+      }
+      buf[at++] = c;
+    }
+    this.at = at;
+  }
+
+  byte(c: number): void {
+    if (this.at >= this.buf.length) this.grow(1);
+    this.buf[this.at++] = c;
+  }
+
+  private utf8(s: string): void {
+    const need = Buffer.byteLength(s);
+    if (this.at + need > this.buf.length) this.grow(need);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.at + need));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+}
+
+/** Bytes a line usually takes beyond its series key: ` v=` float `,q=` int `i ` ms `\n`. */
+const LINE_TAIL = 3 + 18 + 3 + 1 + 2 + 13 + 1;
+
+/**
+ * The request body of `readings`: the bytes of `readingLines`, built in
+ * place. At 100,000 readings a second the string version's concatenations
+ * and its final copy into bytes were a third of all the server allocated.
+ */
+export function readingLinesBody(readings: readonly QueuedReading[]): Buffer {
+  let size = 0;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as QueuedReading;
+    size += typeof r === 'string' ? r.length + 1 : (r.series?.length ?? 96) + LINE_TAIL;
+  }
+  const w = new BodyWriter(size);
+  let lastTs = Number.NaN;
+  let tsText = '';
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as QueuedReading;
+    if (typeof r === 'string') {
+      w.text(r);
+    } else {
+      w.long(r.series ?? seriesKey(r.id, r.site, r.source));
+      w.text(' v=');
+      w.text(float(r.v));
+      // The quality codes are single digits.
+      if (r.q >= 0 && r.q <= 9) {
+        w.text(',q=');
+        w.byte(0x30 + r.q);
+      } else w.text(`,q=${r.q}`);
+      w.text('i ');
+      // The readings of one block share a timestamp: its text once.
+      if (r.ts !== lastTs) {
+        lastTs = r.ts;
+        tsText = String(r.ts);
+      }
+      w.text(tsText);
+    }
+    w.byte(0x0a);
+  }
+  return w.buf.subarray(0, w.at);
+}
+
 export function readingLines(readings: readonly QueuedReading[]): string {
   let out = '';
   for (let i = 0; i < readings.length; i++) {

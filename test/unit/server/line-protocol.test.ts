@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readingLines, seriesKey } from '../../../server/src/influx/line-protocol.js';
+import { readingLines, readingLinesBody, seriesKey } from '../../../server/src/influx/line-protocol.js';
 
 describe('line protocol of readings', () => {
   it('writes a kept series key as it is, and makes one with escaped tags when a row has none', () => {
@@ -18,5 +18,24 @@ describe('line protocol of readings', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('sends exactly the bytes of the text: non-ASCII tags, spilled lines, shared and changing timestamps, any quality code', () => {
+    const rows = [
+      { id: 'a.温度', ts: 1_800_000_000_000, v: 0.1, q: 0, source: '罐区', site: 'é', series: seriesKey('a.温度', 'é', '罐区') },
+      'reading,id=x.1,site=s v=3,q=0i 1799999999999',
+      { id: 't.1', ts: 1_800_000_000_000, v: -1e-7, q: 2, source: 's', site: 'a' },
+      { id: 't.1', ts: 1_800_000_000_005, v: 12345678.9, q: 12, source: 's', site: 'a' },
+      'reading,id=y,site=中 v=1,q=1i 1',
+    ];
+    const body = readingLinesBody(rows);
+    expect(body.toString('utf8')).toBe(readingLines(rows));
+    expect(body.equals(Buffer.from(readingLines(rows)))).toBe(true);
+  });
+
+  it('grows its buffer when series keys are longer than estimated', () => {
+    const long = seriesKey(`t.${'x'.repeat(300)}`, 'site', '源'.repeat(200));
+    const rows = Array.from({ length: 50 }, (_, i) => ({ id: 'r', ts: 1_800_000_000_000 + i, v: i / 3, q: 0, source: '', site: '', series: i % 2 === 0 ? long : undefined }));
+    expect(readingLinesBody(rows).toString('utf8')).toBe(readingLines(rows));
   });
 });

@@ -15,13 +15,14 @@ export * from './quality.js';
 export * from './topics.js';
 export * from './result.js';
 export { decodePayload, utf8ByteLength } from './json.js';
+export { ByteWriter } from './bytes.js';
 export { isTimestampInWindow } from './timestamps.js';
 
 export * from './payloads/types.js';
 export { COUNTER_NAME_PATTERN, isDeviceStatus, parseStatusMessage, validateStatusMessage } from './payloads/status.js';
 export { parseMetaMessage, validateMetaMessage } from './payloads/meta.js';
 export { parseDataMessage, validateDataMessage } from './payloads/data.js';
-export { encodeDataMessage, encodeMetaMessage, encodeReading, encodeStatusMessage } from './payloads/encode.js';
+export { encodeDataMessage, encodeMetaMessage, encodeReading, encodeStatusMessage, writeReading } from './payloads/encode.js';
 
 export * from './alarms.js';
 export type * from './socket/events.js';

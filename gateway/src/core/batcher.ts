@@ -1,4 +1,4 @@
-import { encodeReading, MAX_MESSAGE_BYTES, MAX_READINGS_PER_MESSAGE } from '@park/protocol';
+import { ByteWriter, MAX_MESSAGE_BYTES, MAX_READINGS_PER_MESSAGE, writeReading } from '@park/protocol';
 import type { Sample } from './types.js';
 
 /**
@@ -16,13 +16,15 @@ const ENVELOPE_BYTES = 256;
 export interface BatchSink {
   /** Whether a batch can be taken now (else the batcher waits for `drained()`). */
   accepting(): boolean;
-  /** Takes one batch: `readings` is the JSON array text. */
-  send(count: number, readings: string): void;
+  /** Takes one batch: `readings` is the JSON array, UTF-8. */
+  send(count: number, readings: Buffer): void;
 }
 
 export class Batcher {
   private pending: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Where a batch is written (a message's worth, kept between batches). */
+  private readonly out = new ByteWriter(64 * 1024);
   dropped = 0;
 
   constructor(
@@ -58,21 +60,23 @@ export class Batcher {
     let start = 0;
     while (start < this.pending.length && this.sink.accepting()) {
       if (!all && this.pending.length - start < max) break;
-      let text = '[';
-      let bytes = 1;
+      const w = this.out;
+      w.at = 0;
+      w.byte(0x5b); // [
       let n = 0;
       while (start + n < this.pending.length && n < max) {
-        const s = this.pending[start + n] as Sample;
-        const r = encodeReading(s);
-        // Ids (the park schema's pattern), numbers and qualities are ASCII:
-        // only an error text can take more bytes than characters.
-        const size = s.err === undefined ? r.length : Buffer.byteLength(r);
-        if (n > 0 && bytes + size + 1 + ENVELOPE_BYTES > MAX_MESSAGE_BYTES) break;
-        text += (n > 0 ? ',' : '') + r;
-        bytes += size + 1;
+        const mark = w.at;
+        if (n > 0) w.byte(0x2c); // ,
+        writeReading(w, this.pending[start + n] as Sample);
+        // The closing bracket and the envelope must still fit.
+        if (n > 0 && w.at + 1 + ENVELOPE_BYTES > MAX_MESSAGE_BYTES) {
+          w.at = mark;
+          break;
+        }
         n++;
       }
-      this.sink.send(n, `${text}]`);
+      w.byte(0x5d); // ]
+      this.sink.send(n, Buffer.from(w.bytes()));
       start += n;
     }
     if (start > 0) this.pending.splice(0, start);

@@ -58,6 +58,12 @@ const MIN_RUN = 8;
 export class ReportFilter {
   private readonly tags = new Map<string, TagState>();
   /**
+   * The same states in a list, for `resendDue`'s walk over every tag each
+   * second: iterating the map made two objects per tag (10 MB a second at
+   * 100,000 tags), a loop over an array none.
+   */
+  private readonly all: TagState[] = [];
+  /**
    * Per first tag id, the states of the latest batch that began with it. A
    * driver sends the same tags in the same order at every poll of a block,
    * and a lookup in a table of 100,000 tags costs 200–400 ns (cache
@@ -73,16 +79,21 @@ export class ReportFilter {
     deadbands: Iterable<[string, number]>,
     private readonly integrityPeriodMs: number,
   ) {
-    for (const [id, deadband] of deadbands) this.tags.set(id, newState(id, deadband));
+    for (const [id, deadband] of deadbands) {
+      const st = this.tags.get(id);
+      if (st) st.deadband = deadband;
+      else this.add(newState(id, deadband));
+    }
+  }
+
+  private add(st: TagState): TagState {
+    this.tags.set(st.id, st);
+    this.all.push(st);
+    return st;
   }
 
   private stateOf(id: string): TagState {
-    let st = this.tags.get(id);
-    if (!st) {
-      st = newState(id, 0);
-      this.tags.set(id, st);
-    }
-    return st;
+    return this.tags.get(id) ?? this.add(newState(id, 0));
   }
 
   /** The state of each sample's tag, in order. */
@@ -148,8 +159,10 @@ export class ReportFilter {
   resendDue(now: number): Sample[] {
     const out: Sample[] = [];
     if (this.integrityPeriodMs <= 0) return out;
-    for (const [id, st] of this.tags) {
+    for (let i = 0; i < this.all.length; i++) {
+      const st = this.all[i] as TagState;
       if (!st.latest || now - st.sentAt < this.integrityPeriodMs) continue;
+      const id = st.id;
       const s: Sample = st.latestErr === undefined ? { id, ts: now, v: st.latestV, q: st.latestQ } : { id, ts: now, v: st.latestV, q: st.latestQ, err: st.latestErr };
       st.sent = true;
       st.sentV = s.v;

@@ -44,6 +44,8 @@ interface InFlight {
 
 const WATCH_INTERVAL_MS = 500;
 const STOP_FLUSH_MS = 3000;
+const LIVE_TAIL = Buffer.from('}');
+const REPLAY_TAIL = Buffer.from(',"replay":true}');
 
 export class Publisher implements BatchSink {
   readonly counters: PublisherCounters = { connects: 0, messagesPublished: 0, readingsPublished: 0, replayedMessages: 0, replayedReadings: 0, outboxedMessages: 0, outboxedReadings: 0, outboxLostMessages: 0, outboxLostReadings: 0 };
@@ -202,7 +204,7 @@ export class Publisher implements BatchSink {
     return !this.connected || this.live.size < this.cfg.mqtt.maxInFlight;
   }
 
-  send(count: number, readings: string): void {
+  send(count: number, readings: Buffer): void {
     const rec: OutboxRecord = { seq: this.seq.take(), count, readings };
     const client = this.client;
     if (!this.connected || !client) {
@@ -224,8 +226,14 @@ export class Publisher implements BatchSink {
     });
   }
 
-  private payload(rec: OutboxRecord, replay: boolean): string {
-    return `{"gateway":${JSON.stringify(this.cfg.gateway)},"seq":${rec.seq},"readings":${rec.readings}${replay ? ',"replay":true' : ''}}`;
+  private payload(rec: OutboxRecord, replay: boolean): Buffer {
+    const head = Buffer.from(`{"gateway":${JSON.stringify(this.cfg.gateway)},"seq":${rec.seq},"readings":`);
+    const tail = replay ? REPLAY_TAIL : LIVE_TAIL;
+    const out = Buffer.allocUnsafe(head.length + rec.readings.length + tail.length);
+    head.copy(out, 0);
+    rec.readings.copy(out, head.length);
+    tail.copy(out, head.length + rec.readings.length);
+    return out;
   }
 
   private pumpReplay(): void {

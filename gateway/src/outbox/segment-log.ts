@@ -26,8 +26,8 @@ import { crc32 } from 'node:zlib';
 export interface OutboxRecord {
   seq: number;
   count: number;
-  /** The readings as a JSON array text, exactly as in the data message. */
-  readings: string;
+  /** The readings as a JSON array, UTF-8, exactly as in the data message. */
+  readings: Buffer;
 }
 
 interface Segment {
@@ -149,11 +149,13 @@ export class Outbox {
   }
 
   private appendOnce(rec: OutboxRecord): void {
-    const payload = Buffer.from(`${rec.seq} ${rec.count} ${rec.readings}`, 'utf8');
-    const buf = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-    buf.writeUInt32LE(payload.length, 0);
-    buf.writeUInt32LE(crc32(payload), 4);
-    payload.copy(buf, HEADER_BYTES);
+    const head = Buffer.from(`${rec.seq} ${rec.count} `);
+    const length = head.length + rec.readings.length;
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + length);
+    head.copy(buf, HEADER_BYTES);
+    rec.readings.copy(buf, HEADER_BYTES + head.length);
+    buf.writeUInt32LE(length, 0);
+    buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES)), 4);
     let last = this.segments[this.segments.length - 1];
     if (!last || this.fd === undefined || last.bytes >= this.segmentBytes) {
       this.closeActive();
@@ -347,13 +349,13 @@ function readSegment(file: string): { records: OutboxRecord[]; validBytes: numbe
     if (off + HEADER_BYTES + len > buf.length) break;
     const payload = buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
     if (crc32(payload) !== crc) break;
-    const text = payload.toString('utf8');
-    const a = text.indexOf(' ');
-    const b = text.indexOf(' ', a + 1);
-    const seq = Number(text.slice(0, a));
-    const count = Number(text.slice(a + 1, b));
-    if (a < 0 || b < 0 || !Number.isSafeInteger(seq) || !Number.isSafeInteger(count)) break;
-    records.push({ seq, count, readings: text.slice(b + 1) });
+    const a = payload.indexOf(0x20);
+    const b = payload.indexOf(0x20, a + 1);
+    if (a <= 0 || b <= a + 1) break;
+    const seq = Number(payload.toString('latin1', 0, a));
+    const count = Number(payload.toString('latin1', a + 1, b));
+    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(count)) break;
+    records.push({ seq, count, readings: payload.subarray(b + 1) });
     off += HEADER_BYTES + len;
   }
   return { records, validBytes: off, fileBytes: buf.length };

@@ -6,6 +6,7 @@
  * and JSON.stringify would silently write `null`.
  */
 
+import type { ByteWriter } from '../bytes.js';
 import type { DataMessage, MetaMessage, MetaTag, Reading, StatusMessage } from './types.js';
 
 const str = JSON.stringify as (s: string) => string;
@@ -92,6 +93,45 @@ function quality(q: string): string {
 export function encodeReading(r: Reading, index?: number): string {
   const err = r.err === undefined ? '' : `,"err":${str(r.err)}`;
   return `{"id":${str(r.id)},"ts":${timestamp(r.ts, index)},"v":${readingNumber(r.v, 'v', index)},"q":${quality(r.q)}${err}}`;
+}
+
+/**
+ * A string as JSON, written into `w`: the bytes of `JSON.stringify(s)`.
+ * Printable ASCII other than `"` and `\` (every id) is copied as it is.
+ */
+function writeJsonString(w: ByteWriter, s: string): void {
+  const n = s.length;
+  w.ensure(n + 2);
+  const buf = w.buf;
+  let at = w.at;
+  buf[at++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+      w.utf8(str(s));
+      return;
+    }
+    buf[at++] = c;
+  }
+  buf[at++] = 0x22;
+  w.at = at;
+}
+
+/** `encodeReading`, written into `w` instead of returned: the same bytes, nothing built to be copied. */
+export function writeReading(w: ByteWriter, r: Reading, index?: number): void {
+  w.text('{"id":');
+  writeJsonString(w, r.id);
+  w.text(',"ts":');
+  w.text(timestamp(r.ts, index));
+  w.text(',"v":');
+  w.text(readingNumber(r.v, 'v', index));
+  w.text(',"q":');
+  w.text(quality(r.q));
+  if (r.err !== undefined) {
+    w.text(',"err":');
+    writeJsonString(w, r.err);
+  }
+  w.byte(0x7d);
 }
 
 /** `{"gateway","seq","readings":[…][,"replay":true]}` */

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Batcher, Outbox, ReportFilter, SeqStore, type BatchSink } from '@park/gateway';
-import { parseDataMessage, type Reading } from '@park/protocol';
+import { MAX_MESSAGE_BYTES, parseDataMessage, type Reading } from '@park/protocol';
 import { tempDir } from '../../harness/temp-dir.js';
 
 const T0 = 1_750_000_000_000;
@@ -69,8 +69,8 @@ describe('batcher', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
   const sink = (accepting = () => true) => {
-    const sent: { count: number; readings: Reading[] }[] = [];
-    const s: BatchSink = { accepting, send: (count, readings) => sent.push({ count, readings: JSON.parse(readings) as Reading[] }) };
+    const sent: { count: number; readings: Reading[]; raw: Buffer }[] = [];
+    const s: BatchSink = { accepting, send: (count, readings) => sent.push({ count, readings: JSON.parse(readings.toString('utf8')) as Reading[], raw: Buffer.from(readings) }) };
     return { s, sent };
   };
 
@@ -111,8 +111,11 @@ describe('batcher', () => {
     expect(sent.length).toBeGreaterThan(2);
     expect(sent.reduce((n, m) => n + m.count, 0)).toBe(8000);
     for (const m of sent) {
-      const text = `{"gateway":"gw","seq":1,"readings":${JSON.stringify(m.readings)}}`;
-      expect(parseDataMessage(text, 'gw', T0).ok).toBe(true);
+      expect(m.readings.length).toBe(m.count);
+      // The bytes as sent, in the longest envelope a live message has.
+      const message = Buffer.concat([Buffer.from(`{"gateway":"${'g'.repeat(64)}","seq":${Number.MAX_SAFE_INTEGER},"readings":`), m.raw, Buffer.from(',"replay":true}')]);
+      expect(message.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+      expect(parseDataMessage(message, 'g'.repeat(64), T0).ok).toBe(true);
     }
   });
 });
@@ -121,7 +124,7 @@ describe('outbox (segment log)', () => {
   let dir: ReturnType<typeof tempDir>;
   beforeEach(() => (dir = tempDir('outbox')));
   afterEach(() => dir.remove());
-  const rec = (seq: number) => ({ seq, count: 1, readings: JSON.stringify([r('a', seq)]) });
+  const rec = (seq: number) => ({ seq, count: 1, readings: Buffer.from(JSON.stringify([r('a', seq)])) });
 
   it('replays in order, acknowledges, rewinds, and survives a reopen', () => {
     const o = new Outbox(dir.path, 1e9, 200);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ByteWriter,
   encodeDataMessage,
   encodeMetaMessage,
   encodeReading,
@@ -9,7 +10,9 @@ import {
   parseStatusMessage,
   type DataMessage,
   type MetaMessage,
+  type Reading,
   type StatusMessage,
+  writeReading,
 } from '@park/protocol';
 import { NOW, expectAccepted } from './helpers.js';
 
@@ -103,5 +106,29 @@ describe('round trip: encode → parse', () => {
     const values = [0.1, -0.000123, 1e-300, 123456789.123456789, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53 + 2];
     const m: DataMessage = { gateway: 'gw-a', seq: 0, readings: values.map((v, i) => ({ id: `t${i}`, ts: NOW, v, q: 'good' })) };
     expect(expectAccepted(parseDataMessage(encodeDataMessage(m), 'gw-a', NOW)).readings.map((r) => r.v)).toEqual(values);
+  });
+});
+
+describe('writeReading', () => {
+  const readings: Reading[] = [
+    { id: 'a.hs01.t101.level', ts: NOW, v: 4.25, q: 'good' },
+    { id: 'a.hs01.t101.level', ts: NOW, v: -0.000123, q: 'uncertain' },
+    { id: 'b.x', ts: NOW + 1, v: 0, q: 'bad', err: 'timeout' },
+    { id: 'b.y', ts: NOW + 1, v: 1e21, q: 'bad', err: '设备通信超时 "quoted" \\ back\nline\u0001 \ud800 lone' },
+    { id: 'odd"id\\é', ts: 0, v: 2 ** 53 + 2, q: 'good' },
+  ];
+
+  it('writes exactly the UTF-8 bytes of encodeReading, growing a small buffer as needed', () => {
+    const w = new ByteWriter(1);
+    readings.forEach((r, i) => {
+      const before = w.at;
+      writeReading(w, r, i);
+      expect(Buffer.from(w.bytes().subarray(before)).toString('utf8')).toBe(encodeReading(r, i));
+    });
+    expect(Buffer.from(w.bytes()).equals(Buffer.from(readings.map((r, i) => encodeReading(r, i)).join('')))).toBe(true);
+  });
+
+  it('refuses a value JSON cannot carry, naming the reading', () => {
+    expect(() => writeReading(new ByteWriter(64), { id: 'a', ts: NOW, v: Number.NaN, q: 'bad' }, 3)).toThrow(/readings\[3\]\.v/);
   });
 });

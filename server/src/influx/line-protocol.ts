@@ -3,6 +3,7 @@
  * ingest, so no per-point objects or generic escaping. `q` is an integer
  * field (`0i`), `v` a float; timestamps in milliseconds (`precision=ms`).
  */
+import { ByteWriter } from '@park/protocol';
 import type { QueuedReading, StoredReading } from './influx-store.js';
 
 // Tag values escape commas, equals signs and spaces. Ids match the contract's
@@ -40,61 +41,19 @@ const utf8Write: (this: Buffer, s: string, at: number) => number =
     return this.write(s, at, 'utf8');
   };
 
-/**
- * UTF-8 bytes written in place into a buffer that grows when needed. Line
- * protocol here is ASCII almost always (ids follow the contract's pattern):
- * a byte per character, copied in a loop; anything else is encoded.
- */
-class BodyWriter {
-  buf: Buffer;
-  at = 0;
+/** Request bodies: Node buffers, and series keys copied by Node's UTF-8 writer. */
+class BodyWriter extends ByteWriter {
+  declare buf: Buffer;
 
   constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, size));
+    super(size, (n) => Buffer.allocUnsafe(n));
   }
 
   /** A long string (a series key): one native copy beats a loop past a few dozen characters. */
   long(s: string): void {
-    // `write` stops silently at the end of the buffer: measure exactly only when it may not fit.
-    if (this.at + 3 * s.length > this.buf.length) {
-      const need = Buffer.byteLength(s);
-      if (this.at + need > this.buf.length) this.grow(need);
-    }
+    // The writer stops silently at the end of the buffer: measure exactly only when it may not fit.
+    if (this.at + 3 * s.length > this.buf.length) this.ensure(Buffer.byteLength(s));
     this.at += utf8Write.call(this.buf, s, this.at);
-  }
-
-  text(s: string): void {
-    const n = s.length;
-    if (this.at + n > this.buf.length) this.grow(n);
-    const buf = this.buf;
-    let at = this.at;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) {
-        this.at = at;
-        this.utf8(s.slice(i));
-        return;
-      }
-      buf[at++] = c;
-    }
-    this.at = at;
-  }
-
-  byte(c: number): void {
-    if (this.at >= this.buf.length) this.grow(1);
-    this.buf[this.at++] = c;
-  }
-
-  private utf8(s: string): void {
-    const need = Buffer.byteLength(s);
-    if (this.at + need > this.buf.length) this.grow(need);
-    this.at += this.buf.write(s, this.at, 'utf8');
-  }
-
-  private grow(need: number): void {
-    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.at + need));
-    this.buf.copy(next, 0, 0, this.at);
-    this.buf = next;
   }
 }
 

@@ -105,6 +105,8 @@ describe('park-server command line', () => {
   it('starts for real, and on SIGTERM stops with its influxd', async () => {
     const s = await startReal();
     expect(pidAlive(s.influxdPid)).toBe(true);
+    // influx.managed.gcPercent, default 200, reaches influxd as its GOGC.
+    expect(readFileSync(`/proc/${s.influxdPid}/environ`, 'utf8').split('\0')).toContain('GOGC=200');
     const health = (await (await fetch(`${s.url}/api/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
     s.child.kill('SIGTERM');

@@ -22,6 +22,8 @@ export interface ManagedInfluxdOptions {
   binary?: string;
   /** How long to wait for `/ping` to answer after start. */
   startTimeoutMs?: number;
+  /** influxd's GOGC; unset: what the environment says (Go's default 100). */
+  gcPercent?: number;
 }
 
 export interface ManagedInfluxd {
@@ -108,7 +110,8 @@ export async function startManagedInfluxd(options: ManagedInfluxdOptions): Promi
   const logFile = path.join(dir, 'influxd.log');
   const log = createWriteStream(logFile, { flags: 'a' });
 
-  const child = spawn('sh', ['-c', GUARD_SCRIPT, binary, configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const env = options.gcPercent === undefined ? process.env : { ...process.env, GOGC: String(options.gcPercent) };
+  const child = spawn('sh', ['-c', GUARD_SCRIPT, binary, configFile], { stdio: ['pipe', 'pipe', 'pipe'], env });
   child.stderr?.pipe(log, { end: false });
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -11,6 +11,7 @@ import { loadObligations, type ObligationsData } from './hazards/obligations.js'
 import { loadEnvironment, type EnvironmentSetup } from './environment/environment.js';
 import { loadEmergency, type EmergencyData } from './emergency/emergency.js';
 import { chainConfigSchema } from './alarm-service/escalation-chain.js';
+import { INFLUXD_GC_PERCENT } from './influx/influxd-process.js';
 import type { ParkWorkerResult } from './park-worker.js';
 
 /**
@@ -107,13 +108,8 @@ export const serverConfigSchema = z.strictObject({
           binary: z.string().min(1).default('influxd'),
           httpPort: port.default(18086),
           rpcPort: port.default(18088),
-          /**
-           * The Go garbage collector's target for influxd (its GOGC): how far
-           * its heap may grow past live data before a collection. 200 against
-           * Go's 100 costs InfluxDB about 15 % less CPU while it ingests, for
-           * about 300 MB more memory at 100,000 series (docs/BENCHMARKS.md).
-           */
-          gcPercent: z.number().int().min(25).max(1000).default(200),
+          /** The Go garbage collector's target for influxd (its GOGC): how far its heap may grow past live data before a collection. */
+          gcPercent: z.number().int().min(25).max(1000).default(INFLUXD_GC_PERCENT),
         })
         .prefault({}),
     })

@@ -221,6 +221,9 @@ async function start(
     memoryLimit: config.ingest.memoryLimit,
     parallelWrites: config.ingest.parallelWrites,
     maxSpoolBytes: config.ingest.maxSpoolMB * 1024 * 1024,
+    // Instances sharing the data ($share) each see part of it: InfluxDB's continuous query rolls up then.
+    rollupBy: config.mqtt.sharedGroup ? 'continuous-query' : 'server',
+    rollupStateFile: path.join(config.dataDir, 'rollup-state.json'),
     park: config.parkModel,
     log: log.child({ part: 'ingest' }),
     onData: (msg, receivedAt, slots) => {

@@ -28,6 +28,8 @@ export class TagSlot implements LiveSlot, AlarmSlot {
     readonly source: string,
     /** Line-protocol measurement and tags, escaped once here instead of per reading. */
     readonly series: string,
+    /** 0, 1, 2 … in order of creation: the tag's place in column-wise tables (the live rollup). */
+    readonly index: number,
   ) {}
 }
 
@@ -37,7 +39,7 @@ export function tagSlotsOf(park: ParkConfig): Map<string, TagSlot> {
     for (const device of site.devices) {
       for (const tag of device.tags) {
         const source = tag.hazardSource ?? '';
-        slots.set(tag.id, new TagSlot(tag.id, site.id, source, seriesKey(tag.id, site.id, source)));
+        slots.set(tag.id, new TagSlot(tag.id, site.id, source, seriesKey(tag.id, site.id, source), slots.size));
       }
     }
   }

@@ -16,10 +16,10 @@ describe('InfluxDB module against a real influxd', () => {
     await influxd?.stop();
   });
 
-  it('creates database, retention policies and the rollup query idempotently, following config changes', async () => {
+  it('creates database, retention policies and (for shared data) the rollup query idempotently, following config changes', async () => {
     expect(await store.ping()).toBe(true);
-    await store.ensureSchema({ rawDays: 45, rollupDays: 500, eventDays: 1095 });
-    await store.ensureSchema({ rawDays: 45, rollupDays: 500, eventDays: 1095 });
+    await store.ensureSchema({ rawDays: 45, rollupDays: 500, eventDays: 1095 }, 'continuous-query');
+    await store.ensureSchema({ rawDays: 45, rollupDays: 500, eventDays: 1095 }, 'continuous-query');
     const res = await fetch(`${influxd.url}/query?q=${encodeURIComponent('SHOW RETENTION POLICIES ON "roundtrip"')}`);
     const body = (await res.json()) as { results: { series: { values: [string, string, string, number, boolean][] }[] }[] };
     const policies = body.results[0]?.series[0]?.values.map(([name, duration, , , isDefault]) => ({ name, duration, isDefault }));

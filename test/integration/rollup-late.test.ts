@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeDataMessage, type Reading } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
@@ -26,17 +27,68 @@ describe('the 1-minute rollup', () => {
     await influxd?.stop();
   });
 
-  it('is a continuous query over the last two minutes, replacing one of an earlier version that read the last hour every minute', async () => {
+  it('is made by the server, which drops a continuous query of an earlier run; with shared data it is a continuous query over the last two minutes', async () => {
     const store = influxd.store('cq');
-    await store.ensureSchema(RETENTION);
+    await store.ensureSchema(RETENTION, 'continuous-query');
     await influxql(influxd.url, 'cq', 'DROP CONTINUOUS QUERY reading_rollup_1m ON cq');
     await influxql(influxd.url, 'cq', 'CREATE CONTINUOUS QUERY reading_rollup_1m ON cq RESAMPLE EVERY 1m FOR 1h BEGIN SELECT mean("v") AS "mean" INTO "cq"."rollup"."reading_1m" FROM "cq"."raw"."reading" GROUP BY time(1m), * END');
-    await store.ensureSchema(RETENTION);
-    await store.ensureSchema(RETENTION);
+    await store.ensureSchema(RETENTION, 'continuous-query');
+    await store.ensureSchema(RETENTION, 'continuous-query');
     const shown = JSON.stringify(await influxql(influxd.url, 'cq', 'SHOW CONTINUOUS QUERIES'));
     expect(shown).toContain('RESAMPLE EVERY 1m FOR 2m');
     expect(shown).not.toContain('FOR 1h');
     expect(shown.match(/reading_rollup_1m/g)).toHaveLength(2); // name and INTO clause of the one query
+    await store.ensureSchema(RETENTION);
+    expect(JSON.stringify(await influxql(influxd.url, 'cq', 'SHOW CONTINUOUS QUERIES'))).not.toContain('reading_rollup_1m');
+  });
+
+  it('is summed by the server from live readings and written once the minute is over; partial minutes and those after a stop are recomputed from raw points', async () => {
+    const dir = tempDir('rollup-live');
+    const stateFile = path.join(dir.path, 'rollup-state.json');
+    const site = park.sites[0];
+    const [a, b] = site?.devices[0]?.tags ?? [];
+    if (!site || !a || !b) throw new Error('demo park without two tags');
+    // The server's clock, moved by the test (from five minutes ago); timers run for real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000 + 20_000;
+    vi.setSystemTime(start);
+    const ingest = new Ingest({ store: influxd.store('live'), retention: RETENTION, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupStateFile: stateFile, rollupQuietMs: 3_600_000 });
+    try {
+      await ingest.start();
+      const publish = (seq: number, readings: Reading[]): void => ingest.onPublish(ROOT, `${ROOT}/${site.gateway}/data`, Buffer.from(encodeDataMessage({ gateway: site.gateway, seq, readings })));
+      const first = start - 20_000; // began before the ingest: partial
+      const full = first + 60_000;
+      publish(1, [{ id: a.id, ts: start + 1_000, v: 100, q: 'good' }]);
+      vi.setSystemTime(full + 10_000);
+      publish(2, [
+        { id: a.id, ts: full + 1_000, v: 1, q: 'good' },
+        { id: b.id, ts: full + 1_000, v: 7, q: 'good' },
+      ]);
+      publish(3, [{ id: a.id, ts: full + 41_000, v: 5, q: 'bad' }]);
+      publish(3, [{ id: a.id, ts: full + 41_000, v: 5, q: 'bad' }]); // a duplicate: stored once, summed once
+      expect(ingest.rollups.hasPending()).toBe(false);
+      // Both minutes are over by the flush delay: the full one is written, the partial one left to the backfill.
+      vi.setSystemTime(full + 60_000 + 55_000);
+      await expect.poll(() => ingest.liveRollupCounters.points, { timeout: 10_000 }).toBe(2);
+      expect(ingest.rollups.hasPending()).toBe(true);
+      const rows = await influxql(influxd.url, 'live', `SELECT "mean", "min", "max", "q", "id" FROM "rollup"."reading_1m" WHERE time >= ${first}ms AND time < ${full + 60_000}ms GROUP BY "id"`);
+      const byId = Object.fromEntries((rows.results[0]?.series ?? []).map((s) => [(s as unknown as { tags: { id: string } }).tags.id, s.values]));
+      expect(byId[a.id]).toEqual([[full, 3, 1, 5, 2, a.id]]);
+      expect(byId[b.id]).toEqual([[full, 7, 7, 7, 0, b.id]]);
+      expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ writtenThrough: full });
+    } finally {
+      await ingest.stop();
+      vi.useRealTimers();
+    }
+    // The next start (on the real clock, minutes later) recomputes the minutes after the last one written.
+    const again = new Ingest({ store: influxd.store('live'), retention: RETENTION, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool2'), rollupStateFile: stateFile, rollupQuietMs: 3_600_000 });
+    try {
+      await again.start();
+      expect(again.rollups.hasPending()).toBe(true);
+    } finally {
+      await again.stop();
+      dir.remove();
+    }
   });
 
   it('takes readings stored late: a replay from a gateway outbox is rolled up once the writes have caught up', async () => {

@@ -84,8 +84,15 @@ export const EVENTS_POLICY = 'events';
 export const ROLLUP_MEASUREMENT = 'reading_1m';
 export const ROLLUP_CQ = 'reading_rollup_1m';
 /**
- * How far back the continuous query recomputes each minute: readings up to
- * a minute late are in it. Later ones are rolled up by RollupBackfill.
+ * Who makes the 1-minute rollup: the server from the readings it ingests
+ * (LiveRollup), or InfluxDB's continuous query when several server instances
+ * share the data and none sees every reading.
+ */
+export type RollupBy = 'server' | 'continuous-query';
+/**
+ * How far back the continuous query (when used) recomputes each minute:
+ * readings up to a minute late are in it. Later ones are rolled up by
+ * RollupBackfill.
  */
 export const ROLLUP_RESAMPLE_FOR = '2m';
 /** History intervals at least this long are read from the 1-minute rollup. */
@@ -107,6 +114,7 @@ export class InfluxStore {
   private readonly client: InfluxDB;
 
   private readonly writeUrl: string;
+  private readonly rollupWriteUrl: string;
   private readonly authHeader: string | undefined;
   private readonly requestTimeoutMs: number;
 
@@ -115,6 +123,7 @@ export class InfluxStore {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     const host = target.host.includes(':') ? `[${target.host}]` : target.host;
     this.writeUrl = `${target.protocol}://${host}:${target.port}/write?db=${encodeURIComponent(target.database)}&rp=${RAW_POLICY}&precision=ms`;
+    this.rollupWriteUrl = `${target.protocol}://${host}:${target.port}/write?db=${encodeURIComponent(target.database)}&rp=${ROLLUP_POLICY}&precision=ms`;
     this.authHeader = target.username !== undefined ? `Basic ${Buffer.from(`${target.username}:${target.password ?? ''}`).toString('base64')}` : undefined;
     this.client = new InfluxDB({
       protocol: target.protocol,
@@ -139,12 +148,14 @@ export class InfluxStore {
   }
 
   /**
-   * Database, retention policies and the 1-minute rollup, created or brought
-   * in line with the configured durations on every start (idempotent).
-   * The continuous query resamples the last hour, so readings replayed from a
-   * gateway's outbox within the hour also reach the rollup.
+   * Database and retention policies, created or brought in line with the
+   * configured durations on every start (idempotent), and the rollup's
+   * continuous query when `rollupBy` is `continuous-query` (several server
+   * instances share the data, none sees every reading). When the server rolls
+   * up itself, a continuous query of an earlier run is dropped: it would read
+   * every point back again.
    */
-  async ensureSchema(retention: RetentionSettings): Promise<void> {
+  async ensureSchema(retention: RetentionSettings, rollupBy: RollupBy = 'server'): Promise<void> {
     await this.ensureDatabase();
     const existing = new Map((await this.client.showRetentionPolicies(this.database)).map((p) => [p.name, p]));
     const policies: [string, number, boolean][] = [
@@ -159,6 +170,10 @@ export class InfluxStore {
     }
     const cqs = await this.client.showContinousQueries(this.database);
     const cq = cqs.find((c) => c.name === ROLLUP_CQ);
+    if (rollupBy === 'server') {
+      if (cq) await this.client.dropContinuousQuery(ROLLUP_CQ, this.database);
+      return;
+    }
     if (cq?.query.includes(`FOR ${ROLLUP_RESAMPLE_FOR}`)) return;
     // An earlier version resampled the last hour every minute: with 100,000
     // tags at 1 s that is 360 million points read a minute. It is replaced.
@@ -203,6 +218,19 @@ export class InfluxStore {
       // not JSON: keep the text
     }
     throw new InfluxWriteError(`InfluxDB refused the write (${res.status}): ${message.slice(0, 300)}`, res.status);
+  }
+
+  /** Rollup points (`reading_1m` lines) into the rollup policy, in requests of at most 5,000 lines. */
+  async writeRollupLines(lines: readonly string[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += 5000) {
+      const res = await fetch(this.rollupWriteUrl, {
+        method: 'POST',
+        body: `${lines.slice(i, i + 5000).join('\n')}\n`,
+        headers: this.authHeader ? { authorization: this.authHeader } : {},
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
+      });
+      if (res.status !== 204) throw new InfluxWriteError(`InfluxDB refused rollup points (${res.status}): ${(await res.text()).slice(0, 300)}`, res.status);
+    }
   }
 
   async writeAudit(entries: readonly AuditEntry[]): Promise<void> {

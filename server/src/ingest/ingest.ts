@@ -1,12 +1,14 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qualityToCode, type DataMessage, type MetaMessage, type RejectCode, type StatusMessage } from '@park/protocol';
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
-import { InfluxWriteError, type InfluxStore, type QueuedReading, type RetentionSettings, type StoredReading } from '../influx/influx-store.js';
+import { InfluxWriteError, type InfluxStore, type QueuedReading, type RetentionSettings, type RollupBy, type StoredReading } from '../influx/influx-store.js';
 import { seriesKey } from '../influx/line-protocol.js';
 import { TagSlot, tagSlotsOf } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
 import { EVERY_SITE, RollupBackfill } from './rollup-backfill.js';
+import { LiveRollup, rollupLine, type RollupFlush } from './live-rollup.js';
 import { WriteQueue } from './write-queue.js';
 import { AcceptLog } from './accept-log.js';
 
@@ -43,6 +45,14 @@ export interface IngestOptions {
   maxSpoolBytes?: number;
   /** Quiet time before late readings are rolled up (RollupBackfill); default 10 s. */
   rollupQuietMs?: number;
+  /** Who makes the 1-minute rollup; default the server itself (LiveRollup). */
+  rollupBy?: RollupBy;
+  /**
+   * File keeping the latest minute the live rollup wrote: at the next start
+   * the minutes after it (the server stopped or crashed in them) are rolled
+   * up from the raw points. Unset: not kept.
+   */
+  rollupStateFile?: string;
   /**
    * Each accepted data message, once validated (live values, alarm engine),
    * with the slot of each reading's tag (a tag outside the park model has
@@ -68,11 +78,15 @@ export interface IngestCounters {
 }
 
 /**
- * A reading accepted this long after its time may miss the continuous
- * query (it recomputes the last two minutes each minute, checking every
- * 10 s): its minutes are rolled up again by RollupBackfill.
+ * A reading accepted this long after its time may miss its minute of the
+ * rollup (the live rollup writes a minute LATE_AFTER_MS + 5 s after its end;
+ * the continuous query, when used, recomputes the last two minutes each
+ * minute, checking every 10 s): its minutes are rolled up again by
+ * RollupBackfill.
  */
 const LATE_AFTER_MS = 50_000;
+/** At a start, minutes after the last one the live rollup wrote are recomputed this far back at most. */
+const ROLLUP_RESUME_MAX_MS = 6 * 3_600_000;
 
 /** Tags outside the park model given a slot (about 150 bytes each); readings of more are looked up each time. */
 const MAX_SLOTS_OUTSIDE_PARK = 100_000;
@@ -111,6 +125,13 @@ export class Ingest {
   /** Rolls up readings stored too late for the continuous query. */
   readonly rollups: RollupBackfill;
   private readonly rollupTimer: NodeJS.Timeout;
+  /** The 1-minute rollup made here (undefined when the continuous query makes it). */
+  private readonly live: LiveRollup | undefined;
+  /** Rollup minutes being written, one after another. */
+  private liveWriting: Promise<void> = Promise.resolve();
+  private lastLiveRollupError: string | undefined;
+  /** Live rollup: points written, and minutes whose write failed (recomputed from raw points later). */
+  readonly liveRollupCounters = { points: 0, failedMinutes: 0 };
   /** When InfluxDB writes started failing; undefined while they succeed. */
   private failingSince: number | undefined;
   private lastRollupError: string | undefined;
@@ -151,7 +172,9 @@ export class Ingest {
     this.slots = tagSlotsOf(o.park);
     this.rollups = new RollupBackfill(o.store, o.rollupQuietMs);
     // Late readings are rolled up once the writes have caught up (the queue is empty).
+    this.live = (o.rollupBy ?? 'server') === 'server' ? new LiveRollup(Date.now(), LATE_AFTER_MS + 5_000, this.slots.size) : undefined;
     this.rollupTimer = setInterval(() => {
+      if (this.live) this.writeLiveRollup(this.live.flush(Date.now()));
       if (this.queue.size() > 0 || this.writing || !this.schemaReady || !this.rollups.due(Date.now())) return;
       void this.rollups.run(Date.now(), (site, err) => this.rollupFailed(site, err));
     }, 1000);
@@ -160,8 +183,9 @@ export class Ingest {
 
   async start(): Promise<void> {
     this.recoverAccepted();
+    this.resumeLiveRollup();
     try {
-      await this.o.store.ensureSchema(this.o.retention);
+      await this.o.store.ensureSchema(this.o.retention, this.o.rollupBy ?? 'server');
       this.schemaReady = true;
     } catch (err) {
       // Not fatal: readings queue until InfluxDB answers; the flush retries.
@@ -200,7 +224,7 @@ export class Ingest {
   private slotOutsidePark(id: string): TagSlot | undefined {
     if (this.slotsOutsidePark >= MAX_SLOTS_OUTSIDE_PARK) return undefined;
     this.slotsOutsidePark++;
-    const slot = new TagSlot(id, '', '', seriesKey(id, '', ''));
+    const slot = new TagSlot(id, '', '', seriesKey(id, '', ''), this.slots.size);
     this.slots.set(id, slot);
     return slot;
   }
@@ -279,9 +303,11 @@ export class Ingest {
     // first. If it throws, nothing is counted: the publisher sends the message again.
     this.acceptLog?.append(gateway, payload, msg.readings.length);
     this.counters.messages++;
-    this.trackSeq(gateway, msg.seq, msg.replay === true);
+    const duplicate = this.trackSeq(gateway, msg.seq, msg.replay === true);
     const slots = new Array<TagSlot | undefined>(msg.readings.length);
     this.queue.push(this.rowsOf(msg, slots));
+    // Replays are noted late as a whole; a duplicate's readings are in already.
+    if (this.live && msg.replay !== true && !duplicate) this.rollLive(this.live, msg, slots);
     this.counters.readings += msg.readings.length;
     this.noteLate(msg, slots, msg.replay === true ? Number.POSITIVE_INFINITY : Date.now() - LATE_AFTER_MS);
     this.schedule();
@@ -336,25 +362,106 @@ export class Ingest {
     }
   }
 
-  private trackSeq(gateway: string, seq: number, replay: boolean): void {
+  /** True when a live message repeats one seen (its seq is not above the gateway's last). */
+  private trackSeq(gateway: string, seq: number, replay: boolean): boolean {
     let g = this.perGateway.get(gateway);
     if (!g) this.perGateway.set(gateway, (g = { lastSeq: -1, messages: 0, gaps: 0, gapsFilled: 0, duplicates: 0 }));
     g.messages++;
     // Replays come out of order by design; only live messages define the sequence.
     if (replay) {
       if (seq < g.lastSeq) g.gapsFilled++;
-      return;
+      return false;
     }
+    let duplicate = false;
     if (g.lastSeq >= 0) {
       if (seq <= g.lastSeq) {
         g.duplicates++;
         this.counters.seqDuplicates++;
+        duplicate = true;
       } else if (seq > g.lastSeq + 1) {
         g.gaps += seq - g.lastSeq - 1;
         this.counters.seqGaps += seq - g.lastSeq - 1;
       }
     }
     if (seq > g.lastSeq) g.lastSeq = seq;
+    return duplicate;
+  }
+
+  /** Adds a live message's readings to the live rollup; those it cannot take are noted for the backfill. */
+  private rollLive(live: LiveRollup, msg: DataMessage, slots: readonly (TagSlot | undefined)[]): void {
+    const now = Date.now();
+    const readings = msg.readings;
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    let site: string | undefined;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i] as (typeof readings)[number];
+      const slot = slots[i];
+      if (slot !== undefined && live.add(slot.index, slot.series, r.ts, r.v, qualityToCode(r.q), now)) continue;
+      if (r.ts < from) from = r.ts;
+      if (r.ts > to) to = r.ts;
+      const s = slot?.site ?? EVERY_SITE;
+      site = site === undefined || site === s ? s : EVERY_SITE;
+    }
+    if (site !== undefined) this.rollups.note(site, from, to, now);
+  }
+
+  /** Writes the live rollup's closed minutes; a minute only partly seen, or not written, is recomputed from raw points. */
+  private writeLiveRollup(flushes: readonly RollupFlush[]): void {
+    for (const f of flushes) {
+      if (f.partial || !this.schemaReady) {
+        this.rollups.note(EVERY_SITE, f.minute, f.minute + 59_999, Date.now());
+        continue;
+      }
+      if (f.points.length === 0) continue;
+      const lines = f.points.map(rollupLine);
+      this.liveWriting = this.liveWriting.then(
+        async () => {
+          try {
+            await this.o.store.writeRollupLines(lines);
+            this.liveRollupCounters.points += lines.length;
+            this.saveLiveRollupState(f.minute);
+            this.lastLiveRollupError = undefined;
+          } catch (err) {
+            this.liveRollupCounters.failedMinutes++;
+            this.rollups.note(EVERY_SITE, f.minute, f.minute + 59_999, Date.now());
+            const message = (err as Error).message;
+            if (message !== this.lastLiveRollupError) this.o.log.warn({ minute: new Date(f.minute).toISOString(), err: message }, 'rollup minute not written; it will be recomputed from the stored readings');
+            this.lastLiveRollupError = message;
+          }
+        },
+      );
+    }
+  }
+
+  private saveLiveRollupState(minute: number): void {
+    const file = this.o.rollupStateFile;
+    if (!file) return;
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify({ writtenThrough: minute }));
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      this.o.log.warn({ file, err: (err as Error).message }, 'could not keep the rollup state; after a restart some minutes may be recomputed twice or missed');
+    }
+  }
+
+  /** At start: the minutes after the last one written before (a stop or crash in them) are recomputed from raw points. */
+  private resumeLiveRollup(): void {
+    const file = this.o.rollupStateFile;
+    if (!this.live || !file || !existsSync(file)) return;
+    let through = Number.NaN;
+    try {
+      through = Number((JSON.parse(readFileSync(file, 'utf8')) as { writtenThrough?: unknown }).writtenThrough);
+    } catch {
+      // unreadable: nothing to resume from
+    }
+    const now = Date.now();
+    if (!Number.isFinite(through)) return;
+    const from = Math.max(through + 60_000, now - ROLLUP_RESUME_MAX_MS);
+    if (from < now) {
+      this.rollups.note(EVERY_SITE, from, now, now);
+      this.o.log.info({ from: new Date(from).toISOString() }, 'rollup minutes since the last run will be recomputed from the stored readings');
+    }
   }
 
   private count(code: RejectCode | 'topic', gateway: string, reason: string): void {
@@ -407,7 +514,7 @@ export class Ingest {
       for (let i = 0; i < group.length; i += this.batchSize) batches.push(group.slice(i, i + this.batchSize));
       try {
         if (!this.schemaReady) {
-          await this.o.store.ensureSchema(this.o.retention);
+          await this.o.store.ensureSchema(this.o.retention, this.o.rollupBy ?? 'server');
           this.schemaReady = true;
         }
         const results = await Promise.allSettled(batches.map((b) => this.o.store.writeReadings(b)));
@@ -503,6 +610,9 @@ export class Ingest {
     if (this.timer) clearTimeout(this.timer);
     clearInterval(this.rollupTimer);
     await this.writing;
+    // Minutes complete by now are written; the ones still open are recomputed at the next start (rollupStateFile).
+    if (this.live) this.writeLiveRollup(this.live.flushAll(Date.now()).filter((f) => !f.partial));
+    await this.liveWriting;
     await this.rollups.idle();
     // What could not be written now waits on disk for the next start: in the
     // accept log when there is one, else in the spool.

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { LiveRollup, rollupLine } from '../../../server/src/ingest/live-rollup.js';
+
+const M = 60_000;
+const T = 1_800_000_000_000 - (1_800_000_000_000 % M); // a minute's start
+const DELAY = 55_000;
+
+describe('live rollup', () => {
+  it('gives mean, min, max and worst quality per tag and minute, once the minute is over by the delay', () => {
+    const r = new LiveRollup(T - 5 * M, DELAY, 2);
+    const now = T + 30_000;
+    expect(r.add(0, 'reading,id=a', T + 1000, 1, 0, now)).toBe(true);
+    expect(r.add(0, 'reading,id=a', T + 2000, 5, 1, now)).toBe(true);
+    expect(r.add(0, 'reading,id=a', T + 3000, 3, 0, now)).toBe(true);
+    // Slot 7 is past the initial size: the columns grow.
+    expect(r.add(7, 'reading,id=b', T + 59_999, -2, 2, now)).toBe(true);
+    // The next minute, read while this one is still open.
+    expect(r.add(0, 'reading,id=a', T + M, 10, 0, T + M + 1)).toBe(true);
+    expect(r.flush(T + M + DELAY - 1)).toEqual([]);
+    const [first, ...rest] = r.flush(T + M + DELAY);
+    expect(rest).toEqual([]);
+    expect(first).toEqual({
+      minute: T,
+      partial: false,
+      points: [
+        { series: 'reading,id=a', minute: T, mean: 3, min: 1, max: 5, q: 1 },
+        { series: 'reading,id=b', minute: T, mean: -2, min: -2, max: -2, q: 2 },
+      ],
+    });
+    expect(r.flush(T + 2 * M + DELAY)).toEqual([{ minute: T + M, partial: false, points: [{ series: 'reading,id=a', minute: T + M, mean: 10, min: 10, max: 10, q: 0 }] }]);
+  });
+
+  it('refuses what it cannot sum: a minute written already, too far from now, or whose parity is still taken', () => {
+    const r = new LiveRollup(T - 5 * M, DELAY);
+    expect(r.add(0, 'reading,id=a', T + 1, 1, 0, T + 10)).toBe(true);
+    r.flush(T + M + DELAY);
+    expect(r.add(0, 'reading,id=a', T + 2, 1, 0, T + M + DELAY)).toBe(false); // its minute is written
+    expect(r.add(0, 'reading,id=a', T + 3 * M, 1, 0, T + M)).toBe(false); // two minutes ahead of now
+    expect(r.add(0, 'reading,id=a', T - 2 * M + 5 * M, 1, 0, T + 5 * M)).toBe(false); // two minutes behind now
+    expect(r.add(0, 'reading,id=a', T + 2 * M, 1, 0, T + 2 * M)).toBe(true);
+    // Minute T + 4M has the parity of T + 2M, which is not written yet.
+    expect(r.add(0, 'reading,id=a', T + 4 * M, 1, 0, T + 3 * M + 30_000)).toBe(false);
+  });
+
+  it('marks a minute that began before it existed as partial, and on a stop every minute not yet complete', () => {
+    const r = new LiveRollup(T + 20_000, DELAY);
+    r.add(0, 'reading,id=a', T + 30_000, 1, 0, T + 30_000);
+    r.add(0, 'reading,id=a', T + M + 1, 2, 0, T + M + 1);
+    expect(r.flush(T + M + DELAY).map((f) => [f.minute, f.partial])).toEqual([[T, true]]);
+    expect(r.flushAll(T + M + 30_000).map((f) => [f.minute, f.partial, f.points.length])).toEqual([[T + M, true, 1]]);
+  });
+
+  it('writes a point as the reading series under reading_1m, with an integer quality', () => {
+    expect(rollupLine({ series: 'reading,id=a.b,site=s,source=hs\\ 1', minute: T, mean: 2.5, min: 1, max: 4, q: 1 })).toBe(`reading_1m,id=a.b,site=s,source=hs\\ 1 mean=2.5,min=1,max=4,q=1i ${T}`);
+  });
+});

@@ -1,11 +1,12 @@
 /**
- * The 1-minute rollup of readings stored late. The continuous query
- * recomputes the last two minutes every minute, so a reading stored within
- * about a minute of its time is in the rollup. Later ones (replayed from a
- * gateway's outbox, recovered from the accept log after a crash, queued
- * while InfluxDB was away) are not: their time ranges are noted here, per
- * site, and once the writes have caught up and no new range has come for a
- * while, those minutes are rolled up again, one query per site.
+ * The 1-minute rollup of readings stored late. The live rollup (or, when
+ * server instances share the data, the continuous query) takes a reading
+ * that arrives within about a minute of its time. Later ones (replayed from
+ * a gateway's outbox, recovered from the accept log after a crash, queued
+ * while InfluxDB was away, minutes the live rollup saw only in part) are
+ * not: their time ranges are noted here, per site, and once the writes have
+ * caught up and no new range has come for a while, those minutes are rolled
+ * up again from the stored readings, one query per site.
  *
  * The ranges live in memory: a server stopped before they are rolled up
  * leaves those minutes out of the rollup (the raw readings are stored;

@@ -64,7 +64,7 @@ interface StepResult {
 export async function e2eScenario(ctx: BenchContext): Promise<Row[]> {
   // BENCH_E2E_STEPS=100000 runs chosen steps alone (to profile one, with BENCH_CPU_PROF_DIR).
   const only = process.env.BENCH_E2E_STEPS?.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  const steps = only?.length ? only : ctx.pick([10_000, 50_000, 100_000, 150_000, 200_000], [10_000], [500]);
+  const steps = only?.length ? only : ctx.pick([10_000, 50_000, 100_000, 125_000, 150_000, 200_000], [10_000], [500]);
   const warmS = ctx.pick(8, 4, 2);
   const windowS = ctx.pick(20, 8, 3);
   const modeNote = ctx.mode === 'full' ? '' : ` (${ctx.mode} run: short and small, not for comparison)`;

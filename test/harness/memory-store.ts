@@ -1,12 +1,13 @@
 import type { InfluxStore, StoredReading } from '@park/server';
 
 /**
- * An InfluxDB that takes every batch into `written`, for tests about what
+ * An InfluxDB that takes every batch into `written` (and the server's rollup
+ * points into `rollupLines`), for tests about what
  * happens before it. Their backlog stays in memory: a reading read back
  * from the disk spool (a line of line protocol) fails the write.
  */
-export function memoryStore(written: StoredReading[]): InfluxStore {
-  const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings' | 'rollupRange'> = {
+export function memoryStore(written: StoredReading[], rollupLines: string[] = []): InfluxStore {
+  const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings' | 'rollupRange' | 'writeRollupLines'> = {
     ensureSchema: () => Promise.resolve(),
     writeReadings: (rows) => {
       for (const r of rows) {
@@ -16,6 +17,10 @@ export function memoryStore(written: StoredReading[]): InfluxStore {
       return Promise.resolve();
     },
     rollupRange: () => Promise.resolve(0),
+    writeRollupLines: (lines) => {
+      rollupLines.push(...lines);
+      return Promise.resolve();
+    },
   };
   return store as InfluxStore;
 }

@@ -122,7 +122,7 @@ export class Ingest {
   private readonly queue: WriteQueue;
   private readonly acceptLog: AcceptLog | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** Rolls up readings stored too late for the continuous query. */
+  /** Rolls up readings stored too late for the live rollup (or the continuous query). */
   readonly rollups: RollupBackfill;
   private readonly rollupTimer: NodeJS.Timeout;
   /** The 1-minute rollup made here (undefined when the continuous query makes it). */
@@ -306,10 +306,12 @@ export class Ingest {
     const duplicate = this.trackSeq(gateway, msg.seq, msg.replay === true);
     const slots = new Array<TagSlot | undefined>(msg.readings.length);
     this.queue.push(this.rowsOf(msg, slots));
-    // Replays are noted late as a whole; a duplicate's readings are in already.
+    // Replays are noted late as a whole. So is a repeated live seq: summing it
+    // again would count its readings twice, and a gateway whose seq restarted
+    // (its data folder lost) would otherwise leave its minutes out.
     if (this.live && msg.replay !== true && !duplicate) this.rollLive(this.live, msg, slots);
     this.counters.readings += msg.readings.length;
-    this.noteLate(msg, slots, msg.replay === true ? Number.POSITIVE_INFINITY : Date.now() - LATE_AFTER_MS);
+    this.noteLate(msg, slots, msg.replay === true || (this.live !== undefined && duplicate) ? Number.POSITIVE_INFINITY : Date.now() - LATE_AFTER_MS);
     this.schedule();
     this.notify('data', gateway, () => this.o.onData?.(msg, Date.now(), slots));
   }

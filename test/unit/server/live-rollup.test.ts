@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import path from 'node:path';
+import { encodeDataMessage, type Reading } from '@park/protocol';
+import { loadConfigFile, parkSchema } from '@park/protocol/config';
+import { createLogger } from '@park/server';
+import { Ingest } from '../../../server/src/ingest/ingest.js';
 import { LiveRollup, rollupLine } from '../../../server/src/ingest/live-rollup.js';
+import type { StoredReading } from '../../../server/src/influx/influx-store.js';
+import { DEMO_PARK_FILE } from '../../harness/park-server.js';
+import { memoryStore } from '../../harness/memory-store.js';
+import { tempDir } from '../../harness/temp-dir.js';
 
 const M = 60_000;
 const T = 1_800_000_000_000 - (1_800_000_000_000 % M); // a minute's start
@@ -52,5 +61,42 @@ describe('live rollup', () => {
 
   it('writes a point as the reading series under reading_1m, with an integer quality', () => {
     expect(rollupLine({ series: 'reading,id=a.b,site=s,source=hs\\ 1', minute: T, mean: 2.5, min: 1, max: 4, q: 1 })).toBe(`reading_1m,id=a.b,site=s,source=hs\\ 1 mean=2.5,min=1,max=4,q=1i ${T}`);
+  });
+});
+
+describe('ingest with the live rollup', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('sums each live reading once: a repeated seq is left to the backfill, and a replay too', async () => {
+    const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+    const site = park.sites[0];
+    const tag = site?.devices[0]?.tags[0];
+    if (!site || !tag) throw new Error('demo park without a tag');
+    const dir = tempDir('live-rollup');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const minute = Math.floor(Date.now() / M) * M + M; // the next minute, wholly seen
+    vi.setSystemTime(minute - 1000);
+    const lines: string[] = [];
+    const written: StoredReading[] = [];
+    const ingest = new Ingest({ store: memoryStore(written, lines), retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupQuietMs: 3_600_000 });
+    try {
+      await ingest.start();
+      const publish = (seq: number, readings: Reading[], replay = false): void =>
+        ingest.onPublish('park/v1', `park/v1/${site.gateway}/data`, Buffer.from(encodeDataMessage({ gateway: site.gateway, seq, readings, ...(replay ? { replay } : {}) })));
+      vi.setSystemTime(minute + 5000);
+      publish(1, [{ id: tag.id, ts: minute + 1000, v: 2, q: 'good' }]);
+      publish(2, [{ id: tag.id, ts: minute + 2000, v: 4, q: 'good' }]);
+      expect(ingest.rollups.hasPending()).toBe(false);
+      publish(2, [{ id: tag.id, ts: minute + 2000, v: 4, q: 'good' }]);
+      publish(9, [{ id: tag.id, ts: minute + 3000, v: 40, q: 'good' }], true);
+      expect(ingest.rollups.hasPending()).toBe(true);
+      vi.setSystemTime(minute + M + 55_000);
+      await vi.waitFor(() => expect(lines.length).toBe(1), { timeout: 5000 });
+      expect(lines[0]).toMatch(new RegExp(` mean=3,min=2,max=4,q=0i ${minute}$`));
+      expect(written).toHaveLength(4);
+    } finally {
+      await ingest.stop();
+      dir.remove();
+    }
   });
 });

@@ -7,7 +7,7 @@ import type { InfluxStore, StoredReading } from '@park/server';
  * from the disk spool (a line of line protocol) fails the write.
  */
 export function memoryStore(written: StoredReading[], rollupLines: string[] = []): InfluxStore {
-  const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings' | 'rollupRange' | 'writeRollupLines'> = {
+  const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings' | 'rollupRange' | 'writeRollupBody'> = {
     ensureSchema: () => Promise.resolve(),
     writeReadings: (rows) => {
       for (const r of rows) {
@@ -17,8 +17,8 @@ export function memoryStore(written: StoredReading[], rollupLines: string[] = []
       return Promise.resolve();
     },
     rollupRange: () => Promise.resolve(0),
-    writeRollupLines: (lines) => {
-      rollupLines.push(...lines);
+    writeRollupBody: (body) => {
+      rollupLines.push(...body.toString('utf8').split('\n').filter(Boolean));
       return Promise.resolve();
     },
   };

@@ -20,7 +20,7 @@ export function registerMetrics(app: FastifyInstance, d: { ingest: Ingest; audit
     metric('park_ingest_write_errors_total', 'counter', 'Failed InfluxDB writes (retried).', [['', c.writeErrors]]);
     metric('park_ingest_backlog_readings', 'gauge', 'Readings accepted and not yet written.', [['', d.ingest.backlog()]]);
     metric('park_ingest_rollup_points_total', 'counter', '1-minute rollup points written by the server from the readings it ingested.', [['', d.ingest.liveRollupCounters.points]]);
-    metric('park_ingest_rollup_failed_minutes_total', 'counter', 'Rollup minutes the server could not write (recomputed from the stored readings).', [['', d.ingest.liveRollupCounters.failedMinutes]]);
+    metric('park_ingest_rollup_write_failures_total', 'counter', 'Rollup writes of the server that failed (their minutes are recomputed from the stored readings).', [['', d.ingest.liveRollupCounters.failedWrites]]);
     metric('park_ingest_rollup_late_ranges_total', 'counter', 'Time ranges of readings stored late rolled up by the server.', [['', d.ingest.rollups.counters.ranges]]);
     metric('park_ingest_rollup_late_failures_total', 'counter', 'Rollup queries of late readings that failed (tried again).', [['', d.ingest.rollups.counters.failures]]);
     metric('park_ingest_rollup_late_pending', 'gauge', '1 while late readings wait to be rolled up.', [['', d.ingest.rollups.hasPending() ? 1 : 0]]);

@@ -220,17 +220,15 @@ export class InfluxStore {
     throw new InfluxWriteError(`InfluxDB refused the write (${res.status}): ${message.slice(0, 300)}`, res.status);
   }
 
-  /** Rollup points (`reading_1m` lines) into the rollup policy, in requests of at most 5,000 lines. */
-  async writeRollupLines(lines: readonly string[]): Promise<void> {
-    for (let i = 0; i < lines.length; i += 5000) {
-      const res = await fetch(this.rollupWriteUrl, {
-        method: 'POST',
-        body: `${lines.slice(i, i + 5000).join('\n')}\n`,
-        headers: this.authHeader ? { authorization: this.authHeader } : {},
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
-      if (res.status !== 204) throw new InfluxWriteError(`InfluxDB refused rollup points (${res.status}): ${(await res.text()).slice(0, 300)}`, res.status);
-    }
+  /** Rollup points (`reading_1m` line protocol, see LiveRollup) into the rollup policy. */
+  async writeRollupBody(body: Buffer): Promise<void> {
+    const res = await fetch(this.rollupWriteUrl, {
+      method: 'POST',
+      body,
+      headers: this.authHeader ? { authorization: this.authHeader } : {},
+      signal: AbortSignal.timeout(this.requestTimeoutMs),
+    });
+    if (res.status !== 204) throw new InfluxWriteError(`InfluxDB refused rollup points (${res.status}): ${(await res.text()).slice(0, 300)}`, res.status);
   }
 
   async writeAudit(entries: readonly AuditEntry[]): Promise<void> {

@@ -42,7 +42,7 @@ const utf8Write: (this: Buffer, s: string, at: number) => number =
   };
 
 /** Request bodies: Node buffers, and series keys copied by Node's UTF-8 writer. */
-class BodyWriter extends ByteWriter {
+export class BodyWriter extends ByteWriter {
   declare buf: Buffer;
 
   constructor(size: number) {

@@ -8,7 +8,7 @@ import { seriesKey } from '../influx/line-protocol.js';
 import { TagSlot, tagSlotsOf } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
 import { EVERY_SITE, RollupBackfill } from './rollup-backfill.js';
-import { LiveRollup, rollupLine, type RollupFlush } from './live-rollup.js';
+import { LiveRollup, type RollupChunk } from './live-rollup.js';
 import { WriteQueue } from './write-queue.js';
 import { AcceptLog } from './accept-log.js';
 
@@ -129,9 +129,10 @@ export class Ingest {
   private readonly live: LiveRollup | undefined;
   /** Rollup minutes being written, one after another. */
   private liveWriting: Promise<void> = Promise.resolve();
+  private liveDraining = false;
   private lastLiveRollupError: string | undefined;
-  /** Live rollup: points written, and minutes whose write failed (recomputed from raw points later). */
-  readonly liveRollupCounters = { points: 0, failedMinutes: 0 };
+  /** Live rollup: points written, and writes that failed (their minutes are recomputed from raw points later). */
+  readonly liveRollupCounters = { points: 0, failedWrites: 0 };
   /** When InfluxDB writes started failing; undefined while they succeed. */
   private failingSince: number | undefined;
   private lastRollupError: string | undefined;
@@ -174,7 +175,7 @@ export class Ingest {
     // Late readings are rolled up once the writes have caught up (the queue is empty).
     this.live = (o.rollupBy ?? 'server') === 'server' ? new LiveRollup(Date.now(), LATE_AFTER_MS + 5_000, this.slots.size) : undefined;
     this.rollupTimer = setInterval(() => {
-      if (this.live) this.writeLiveRollup(this.live.flush(Date.now()));
+      if (this.live) this.drainLiveRollup(this.live);
       if (this.queue.size() > 0 || this.writing || !this.schemaReady || !this.rollups.due(Date.now())) return;
       void this.rollups.run(Date.now(), (site, err) => this.rollupFailed(site, err));
     }, 1000);
@@ -408,32 +409,48 @@ export class Ingest {
     if (site !== undefined) this.rollups.note(site, from, to, now);
   }
 
-  /** Writes the live rollup's closed minutes; a minute only partly seen, or not written, is recomputed from raw points. */
-  private writeLiveRollup(flushes: readonly RollupFlush[]): void {
-    for (const f of flushes) {
-      if (f.partial || !this.schemaReady) {
-        this.rollups.note(EVERY_SITE, f.minute, f.minute + 59_999, Date.now());
-        continue;
+  /**
+   * Writes the live rollup's minutes that are due, a piece of 5,000 points
+   * per turn of the event loop: encoding 100,000 at once held it (and every
+   * alarm behind it) for tens of milliseconds.
+   */
+  private drainLiveRollup(live: LiveRollup): void {
+    if (this.liveDraining) return;
+    const step = (): void => {
+      const chunk = this.stopped ? undefined : live.flush(Date.now());
+      if (chunk === undefined) {
+        this.liveDraining = false;
+        return;
       }
-      if (f.points.length === 0) continue;
-      const lines = f.points.map(rollupLine);
-      this.liveWriting = this.liveWriting.then(
-        async () => {
-          try {
-            await this.o.store.writeRollupLines(lines);
-            this.liveRollupCounters.points += lines.length;
-            this.saveLiveRollupState(f.minute);
-            this.lastLiveRollupError = undefined;
-          } catch (err) {
-            this.liveRollupCounters.failedMinutes++;
-            this.rollups.note(EVERY_SITE, f.minute, f.minute + 59_999, Date.now());
-            const message = (err as Error).message;
-            if (message !== this.lastLiveRollupError) this.o.log.warn({ minute: new Date(f.minute).toISOString(), err: message }, 'rollup minute not written; it will be recomputed from the stored readings');
-            this.lastLiveRollupError = message;
-          }
-        },
-      );
+      this.writeLiveRollup(chunk);
+      setImmediate(step);
+    };
+    this.liveDraining = true;
+    step();
+  }
+
+  /** Queues a piece of a closed minute for writing; a minute only partly seen, or not written, is recomputed from raw points. */
+  private writeLiveRollup(chunk: RollupChunk): void {
+    const late = (): void => this.rollups.note(EVERY_SITE, chunk.minute, chunk.minute + 59_999, Date.now());
+    if (chunk.partial || !this.schemaReady) {
+      late();
+      return;
     }
+    if (chunk.points === 0) return;
+    this.liveWriting = this.liveWriting.then(async () => {
+      try {
+        await this.o.store.writeRollupBody(chunk.body);
+        this.liveRollupCounters.points += chunk.points;
+        if (chunk.last) this.saveLiveRollupState(chunk.minute);
+        this.lastLiveRollupError = undefined;
+      } catch (err) {
+        this.liveRollupCounters.failedWrites++;
+        late();
+        const message = (err as Error).message;
+        if (message !== this.lastLiveRollupError) this.o.log.warn({ minute: new Date(chunk.minute).toISOString(), err: message }, 'rollup minute not written; it will be recomputed from the stored readings');
+        this.lastLiveRollupError = message;
+      }
+    });
   }
 
   private saveLiveRollupState(minute: number): void {
@@ -613,7 +630,7 @@ export class Ingest {
     clearInterval(this.rollupTimer);
     await this.writing;
     // Minutes complete by now are written; the ones still open are recomputed at the next start (rollupStateFile).
-    if (this.live) this.writeLiveRollup(this.live.flushAll(Date.now()).filter((f) => !f.partial));
+    if (this.live) for (const chunk of this.live.flushAll(Date.now())) if (!chunk.partial) this.writeLiveRollup(chunk);
     await this.liveWriting;
     await this.rollups.idle();
     // What could not be written now waits on disk for the next start: in the

@@ -16,28 +16,32 @@
  * part of it).
  */
 
-/** One rollup point: the tag's series key (as for `reading`) and its minute's figures. */
-export interface RollupPoint {
-  series: string;
-  minute: number;
-  mean: number;
-  min: number;
-  max: number;
-  q: number;
-}
+import { BodyWriter } from '../influx/line-protocol.js';
 
-/** What a flush gives: points to write, and minutes only partly seen (to be recomputed from raw points). */
-export interface RollupFlush {
+/**
+ * A piece of a closed minute: its points as line protocol (`reading_1m`
+ * with the reading's tags), at most the `maxPoints` asked for, so that
+ * 100,000 tags are written in pieces between other work rather than in one
+ * block of the event loop (alarms wait behind it).
+ */
+export interface RollupChunk {
   minute: number;
-  points: RollupPoint[];
-  /** The minute began before this rollup existed: its points are partial, recompute it instead. */
+  /** Line protocol of `points` points; empty for a partial minute. */
+  body: Buffer;
+  points: number;
+  /** The minute began before this rollup existed: its sums are partial, recompute it instead. */
   partial: boolean;
+  /** The minute's last piece. */
+  last: boolean;
 }
 
 const MINUTE_MS = 60_000;
 
 class MinuteColumns {
   minute = Number.NaN;
+  /** Being written out, from `touched[closedUpTo]` on: takes no more readings. */
+  closing = false;
+  closedUpTo = 0;
   /** Slot numbers with a reading in this minute, in first-seen order. */
   touched: number[] = [];
   count: Uint32Array;
@@ -100,6 +104,7 @@ export class LiveRollup {
     // parities would be taken by minutes still open.
     if (minute > nowMinute + MINUTE_MS || minute < nowMinute - MINUTE_MS) return false;
     const c = this.columns[(minute / MINUTE_MS) & 1] as MinuteColumns;
+    if (c.closing) return false;
     if (c.minute !== minute) {
       if (c.touched.length > 0) return false; // the other minute of this parity is not written yet
       c.minute = minute;
@@ -123,37 +128,51 @@ export class LiveRollup {
     return true;
   }
 
-  /** The minutes due at `now` (ended at least `flushDelayMs` ago), oldest first; they are closed. */
-  flush(now: number): RollupFlush[] {
-    const out: RollupFlush[] = [];
-    const due = this.columns.filter((c) => !Number.isNaN(c.minute) && now >= c.minute + MINUTE_MS + this.flushDelayMs).sort((a, b) => a.minute - b.minute);
-    for (const c of due) out.push(this.close(c));
-    return out;
+  /**
+   * The next piece of the minutes due at `now` (ended at least
+   * `flushDelayMs` ago), oldest first: at most `maxPoints` points, or
+   * undefined when nothing is due. Call again until undefined.
+   */
+  flush(now: number, maxPoints = 5000): RollupChunk | undefined {
+    const due = this.columns.filter((c) => !Number.isNaN(c.minute) && (c.closing || now >= c.minute + MINUTE_MS + this.flushDelayMs)).sort((a, b) => a.minute - b.minute)[0];
+    return due === undefined ? undefined : this.piece(due, maxPoints, false);
   }
 
-  /** Every open minute, due or not (the server stops): partial unless complete by `now`. */
-  flushAll(now: number): RollupFlush[] {
+  /** Every open minute at once, due or not (the server stops): partial unless complete by `now`. */
+  flushAll(now: number): RollupChunk[] {
     const open = this.columns.filter((c) => !Number.isNaN(c.minute)).sort((a, b) => a.minute - b.minute);
-    return open.map((c) => {
-      const f = this.close(c);
-      if (now < f.minute + MINUTE_MS + this.flushDelayMs) f.partial = true;
-      return f;
-    });
+    return open.map((c) => this.piece(c, Number.POSITIVE_INFINITY, now < c.minute + MINUTE_MS + this.flushDelayMs));
   }
 
-  private close(c: MinuteColumns): RollupFlush {
+  private piece(c: MinuteColumns, maxPoints: number, incomplete: boolean): RollupChunk {
     const minute = c.minute;
-    const points: RollupPoint[] = new Array<RollupPoint>(c.touched.length);
-    for (let i = 0; i < c.touched.length; i++) {
-      const s = c.touched[i] as number;
-      const n = c.count[s] as number;
-      points[i] = { series: this.series[s] as string, minute, mean: (c.sum[s] as number) / n, min: c.min[s] as number, max: c.max[s] as number, q: c.q[s] as number };
-      c.count[s] = 0;
+    if (!c.closing) {
+      c.closing = true;
+      if (minute > this.flushedThrough) this.flushedThrough = minute;
     }
-    c.touched = [];
-    c.minute = Number.NaN;
-    if (minute > this.flushedThrough) this.flushedThrough = minute;
-    return { minute, points, partial: minute < this.startedAt };
+    const partial = incomplete || minute < this.startedAt;
+    const end = partial ? c.touched.length : Math.min(c.touched.length, c.closedUpTo + maxPoints);
+    let body = EMPTY;
+    if (!partial) {
+      const w = new BodyWriter((end - c.closedUpTo) * 160);
+      const at = String(minute);
+      for (let i = c.closedUpTo; i < end; i++) {
+        const s = c.touched[i] as number;
+        writeRollupLine(w, this.series[s] as string, (c.sum[s] as number) / (c.count[s] as number), c.min[s] as number, c.max[s] as number, c.q[s] as number, at);
+      }
+      body = w.buf.subarray(0, w.at);
+    }
+    for (let i = c.closedUpTo; i < end; i++) c.count[c.touched[i] as number] = 0;
+    const points = partial ? 0 : end - c.closedUpTo;
+    c.closedUpTo = end;
+    const last = end >= c.touched.length;
+    if (last) {
+      c.touched = [];
+      c.minute = Number.NaN;
+      c.closing = false;
+      c.closedUpTo = 0;
+    }
+    return { minute, body, points, partial, last };
   }
 
   private grow(atLeast: number): void {
@@ -164,8 +183,15 @@ export class LiveRollup {
   }
 }
 
-/** A rollup point as line protocol: the reading's tags under `reading_1m`. */
-export function rollupLine(p: RollupPoint): string {
-  // The series key begins with the measurement `reading`.
-  return `reading_1m${p.series.slice('reading'.length)} mean=${p.mean},min=${p.min},max=${p.max},q=${p.q}i ${p.minute}`;
+const EMPTY: Buffer = Buffer.alloc(0);
+const MEASUREMENT_PREFIX = 'reading_1m';
+
+/** One rollup point: the reading's series key under `reading_1m`, an integer quality, the minute's start. */
+export function writeRollupLine(w: BodyWriter, series: string, mean: number, min: number, max: number, q: number, minuteText: string): void {
+  // The series key begins with the measurement `reading`: its tags follow.
+  w.text(MEASUREMENT_PREFIX);
+  w.long(series.slice(7));
+  w.text(` mean=${mean},min=${min},max=${max},q=${q}i `);
+  w.text(minuteText);
+  w.byte(0x0a);
 }

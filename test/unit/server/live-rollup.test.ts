@@ -4,7 +4,7 @@ import { encodeDataMessage, type Reading } from '@park/protocol';
 import { loadConfigFile, parkSchema } from '@park/protocol/config';
 import { createLogger } from '@park/server';
 import { Ingest } from '../../../server/src/ingest/ingest.js';
-import { LiveRollup, rollupLine } from '../../../server/src/ingest/live-rollup.js';
+import { LiveRollup } from '../../../server/src/ingest/live-rollup.js';
 import type { StoredReading } from '../../../server/src/influx/influx-store.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
 import { memoryStore } from '../../harness/memory-store.js';
@@ -14,6 +14,14 @@ const M = 60_000;
 const T = 1_800_000_000_000 - (1_800_000_000_000 % M); // a minute's start
 const DELAY = 55_000;
 
+type Chunk = NonNullable<ReturnType<LiveRollup['flush']>>;
+const lines = (c: Chunk): string[] => c.body.toString('utf8').split('\n').filter(Boolean);
+const drain = (r: LiveRollup, now: number, maxPoints?: number): Chunk[] => {
+  const out: Chunk[] = [];
+  for (let c = r.flush(now, maxPoints); c !== undefined; c = r.flush(now, maxPoints)) out.push(c);
+  return out;
+};
+
 describe('live rollup', () => {
   it('gives mean, min, max and worst quality per tag and minute, once the minute is over by the delay', () => {
     const r = new LiveRollup(T - 5 * M, DELAY, 2);
@@ -22,30 +30,37 @@ describe('live rollup', () => {
     expect(r.add(0, 'reading,id=a', T + 2000, 5, 1, now)).toBe(true);
     expect(r.add(0, 'reading,id=a', T + 3000, 3, 0, now)).toBe(true);
     // Slot 7 is past the initial size: the columns grow.
-    expect(r.add(7, 'reading,id=b', T + 59_999, -2, 2, now)).toBe(true);
+    expect(r.add(7, 'reading,id=b,site=s', T + 59_999, -2.5, 2, now)).toBe(true);
     // The next minute, read while this one is still open.
     expect(r.add(0, 'reading,id=a', T + M, 10, 0, T + M + 1)).toBe(true);
-    expect(r.flush(T + M + DELAY - 1)).toEqual([]);
-    const [first, ...rest] = r.flush(T + M + DELAY);
-    expect(rest).toEqual([]);
-    expect(first).toEqual({
-      minute: T,
-      partial: false,
-      points: [
-        { series: 'reading,id=a', minute: T, mean: 3, min: 1, max: 5, q: 1 },
-        { series: 'reading,id=b', minute: T, mean: -2, min: -2, max: -2, q: 2 },
-      ],
-    });
-    expect(r.flush(T + 2 * M + DELAY)).toEqual([{ minute: T + M, partial: false, points: [{ series: 'reading,id=a', minute: T + M, mean: 10, min: 10, max: 10, q: 0 }] }]);
+    expect(r.flush(T + M + DELAY - 1)).toBeUndefined();
+    const first = drain(r, T + M + DELAY);
+    expect(first.map((c) => [c.minute, c.points, c.partial, c.last])).toEqual([[T, 2, false, true]]);
+    expect(lines(first[0] as Chunk)).toEqual([`reading_1m,id=a mean=3,min=1,max=5,q=1i ${T}`, `reading_1m,id=b,site=s mean=-2.5,min=-2.5,max=-2.5,q=2i ${T}`]);
+    const second = drain(r, T + 2 * M + DELAY);
+    expect(second.flatMap(lines)).toEqual([`reading_1m,id=a mean=10,min=10,max=10,q=0i ${T + M}`]);
+  });
+
+  it('writes a large minute in pieces, taking no reading for it meanwhile', () => {
+    const r = new LiveRollup(T - 5 * M, DELAY);
+    for (let s = 0; s < 12; s++) r.add(s, `reading,id=t${s}`, T + 1, s, 0, T + 10);
+    const a = r.flush(T + M + DELAY, 5) as Chunk;
+    expect([a.points, a.last]).toEqual([5, false]);
+    expect(r.add(0, 'reading,id=t0', T + 2, 1, 0, T + M + DELAY)).toBe(false);
+    const rest = drain(r, T + M + DELAY, 5);
+    expect(rest.map((c) => [c.points, c.last])).toEqual([[5, false], [2, true]]);
+    expect([a, ...rest].flatMap(lines).map((l) => l.split(' ')[0])).toEqual(Array.from({ length: 12 }, (_, s) => `reading_1m,id=t${s}`));
+    // The columns are free again for the minute two later.
+    expect(r.add(0, 'reading,id=t0', T + 2 * M, 1, 0, T + 2 * M)).toBe(true);
   });
 
   it('refuses what it cannot sum: a minute written already, too far from now, or whose parity is still taken', () => {
     const r = new LiveRollup(T - 5 * M, DELAY);
     expect(r.add(0, 'reading,id=a', T + 1, 1, 0, T + 10)).toBe(true);
-    r.flush(T + M + DELAY);
+    drain(r, T + M + DELAY);
     expect(r.add(0, 'reading,id=a', T + 2, 1, 0, T + M + DELAY)).toBe(false); // its minute is written
     expect(r.add(0, 'reading,id=a', T + 3 * M, 1, 0, T + M)).toBe(false); // two minutes ahead of now
-    expect(r.add(0, 'reading,id=a', T - 2 * M + 5 * M, 1, 0, T + 5 * M)).toBe(false); // two minutes behind now
+    expect(r.add(0, 'reading,id=a', T + 3 * M, 1, 0, T + 5 * M)).toBe(false); // two minutes behind now
     expect(r.add(0, 'reading,id=a', T + 2 * M, 1, 0, T + 2 * M)).toBe(true);
     // Minute T + 4M has the parity of T + 2M, which is not written yet.
     expect(r.add(0, 'reading,id=a', T + 4 * M, 1, 0, T + 3 * M + 30_000)).toBe(false);
@@ -55,12 +70,8 @@ describe('live rollup', () => {
     const r = new LiveRollup(T + 20_000, DELAY);
     r.add(0, 'reading,id=a', T + 30_000, 1, 0, T + 30_000);
     r.add(0, 'reading,id=a', T + M + 1, 2, 0, T + M + 1);
-    expect(r.flush(T + M + DELAY).map((f) => [f.minute, f.partial])).toEqual([[T, true]]);
-    expect(r.flushAll(T + M + 30_000).map((f) => [f.minute, f.partial, f.points.length])).toEqual([[T + M, true, 1]]);
-  });
-
-  it('writes a point as the reading series under reading_1m, with an integer quality', () => {
-    expect(rollupLine({ series: 'reading,id=a.b,site=s,source=hs\\ 1', minute: T, mean: 2.5, min: 1, max: 4, q: 1 })).toBe(`reading_1m,id=a.b,site=s,source=hs\\ 1 mean=2.5,min=1,max=4,q=1i ${T}`);
+    expect(drain(r, T + M + DELAY).map((c) => [c.minute, c.partial, c.points, c.body.length])).toEqual([[T, true, 0, 0]]);
+    expect(r.flushAll(T + M + 30_000).map((c) => [c.minute, c.partial, c.last])).toEqual([[T + M, true, true]]);
   });
 });
 

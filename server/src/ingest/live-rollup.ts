@@ -7,8 +7,11 @@
  * else (docs/BENCHMARKS.md); summing here costs a few array updates per
  * reading and InfluxDB one point per tag a minute.
  *
- * Two minutes are open at a time per tag (columns indexed by the tag slot's
- * number, one set per parity of the minute). A minute is written
+ * Up to three minutes are open at a time per tag (columns indexed by the
+ * tag slot's number, one set per minute modulo 3: the one before, the one
+ * being read, the next for a clock a little ahead); a set is needed again
+ * only three minutes later, which leaves a closed minute a minute to be
+ * written out unhurried. A minute is written
  * `flushDelayMs` after it ends; a reading that comes later than that, or for
  * a minute not open, is refused and the caller notes its range for the
  * rollup backfill, which recomputes those minutes from the raw points. So is
@@ -73,7 +76,7 @@ class MinuteColumns {
 }
 
 export class LiveRollup {
-  private readonly columns: [MinuteColumns, MinuteColumns];
+  private readonly columns: [MinuteColumns, MinuteColumns, MinuteColumns];
   /** Series key per slot number (the rollup point's tags are the reading's). */
   private readonly series: string[] = [];
   private size: number;
@@ -88,7 +91,7 @@ export class LiveRollup {
     initialSize = 1024,
   ) {
     this.size = Math.max(16, initialSize);
-    this.columns = [new MinuteColumns(this.size), new MinuteColumns(this.size)];
+    this.columns = [new MinuteColumns(this.size), new MinuteColumns(this.size), new MinuteColumns(this.size)];
   }
 
   /**
@@ -100,13 +103,13 @@ export class LiveRollup {
     const minute = ts - (ts % MINUTE_MS);
     if (minute <= this.flushedThrough) return false;
     const nowMinute = now - (now % MINUTE_MS);
-    // A gateway clock a little ahead may send the next minute; beyond that both
-    // parities would be taken by minutes still open.
+    // A gateway clock a little ahead may send the next minute; beyond that the
+    // sets would be taken by minutes still open.
     if (minute > nowMinute + MINUTE_MS || minute < nowMinute - MINUTE_MS) return false;
-    const c = this.columns[(minute / MINUTE_MS) & 1] as MinuteColumns;
+    const c = this.columns[(minute / MINUTE_MS) % 3] as MinuteColumns;
     if (c.closing) return false;
     if (c.minute !== minute) {
-      if (c.touched.length > 0) return false; // the other minute of this parity is not written yet
+      if (c.touched.length > 0) return false; // the minute three before is not written yet
       c.minute = minute;
     }
     if (slot >= this.size) this.grow(slot + 1);

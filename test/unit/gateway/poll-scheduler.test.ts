@@ -72,10 +72,41 @@ describe('poll scheduler', () => {
     s.add(slow.driver, 0, 1000, () => {});
     s.add(fast.driver, 0, 1000, () => {});
     await vi.advanceTimersByTimeAsync(3500);
-    expect(fast.starts).toEqual([0, 1000, 2000, 3000]);
+    // The second group of the interval keeps to its own phase (618 ms).
+    expect(fast.starts).toEqual([0, 618, 1618, 2618]);
     expect(slow.starts).toEqual([0]);
     await stop(s);
     expect(slow.starts).toEqual([0]);
     expect(fast.starts).toHaveLength(4);
+  });
+
+  it('spreads the groups of an interval over it after their first read, each on its own grid', async () => {
+    const s = new PollScheduler();
+    const groups = Array.from({ length: 4 }, () => slowDriver([10]));
+    for (const g of groups) s.add(g.driver, 0, 1000, () => {});
+    const other = slowDriver([10]);
+    s.add(other.driver, 0, 60_000, () => {});
+    await vi.advanceTimersByTimeAsync(2100);
+    expect(groups.map((g) => g.starts)).toEqual([
+      [0, 1000, 2000],
+      [0, 618, 1618],
+      [0, 236, 1236],
+      [0, 854, 1854],
+    ]);
+    // The first group of another interval is not shifted; all read at once at start.
+    expect(other.starts).toEqual([0]);
+    expect(s.overruns).toBe(0);
+    await stop(s);
+  });
+
+  it('goes on with its grid when the first read of a shifted group outlasts its phase, without counting an overrun', async () => {
+    const s = new PollScheduler();
+    s.add(slowDriver([10]).driver, 0, 1000, () => {});
+    const g = slowDriver([700, 10]);
+    s.add(g.driver, 0, 1000, () => {});
+    await vi.advanceTimersByTimeAsync(2700);
+    expect(g.starts).toEqual([0, 1618, 2618]);
+    expect(s.overruns).toBe(0);
+    await stop(s);
   });
 });

@@ -50,11 +50,11 @@ describe('live rollup', () => {
     const rest = drain(r, T + M + DELAY, 5);
     expect(rest.map((c) => [c.points, c.last])).toEqual([[5, false], [2, true]]);
     expect([a, ...rest].flatMap(lines).map((l) => l.split(' ')[0])).toEqual(Array.from({ length: 12 }, (_, s) => `reading_1m,id=t${s}`));
-    // The columns are free again for the minute two later.
-    expect(r.add(0, 'reading,id=t0', T + 2 * M, 1, 0, T + 2 * M)).toBe(true);
+    // The set is free again for the minute three later.
+    expect(r.add(0, 'reading,id=t0', T + 3 * M, 1, 0, T + 3 * M)).toBe(true);
   });
 
-  it('refuses what it cannot sum: a minute written already, too far from now, or whose parity is still taken', () => {
+  it('refuses what it cannot sum: a minute written already, too far from now, or whose set is still taken', () => {
     const r = new LiveRollup(T - 5 * M, DELAY);
     expect(r.add(0, 'reading,id=a', T + 1, 1, 0, T + 10)).toBe(true);
     drain(r, T + M + DELAY);
@@ -62,8 +62,9 @@ describe('live rollup', () => {
     expect(r.add(0, 'reading,id=a', T + 3 * M, 1, 0, T + M)).toBe(false); // two minutes ahead of now
     expect(r.add(0, 'reading,id=a', T + 3 * M, 1, 0, T + 5 * M)).toBe(false); // two minutes behind now
     expect(r.add(0, 'reading,id=a', T + 2 * M, 1, 0, T + 2 * M)).toBe(true);
-    // Minute T + 4M has the parity of T + 2M, which is not written yet.
-    expect(r.add(0, 'reading,id=a', T + 4 * M, 1, 0, T + 3 * M + 30_000)).toBe(false);
+    // Minute T + 5M needs the set of T + 2M, which is not written yet.
+    expect(r.add(0, 'reading,id=a', T + 5 * M, 1, 0, T + 4 * M + 30_000)).toBe(false);
+    expect(r.add(0, 'reading,id=a', T + 4 * M, 1, 0, T + 4 * M + 30_000)).toBe(true);
   });
 
   it('marks a minute that began before it existed as partial, and on a stop every minute not yet complete', () => {

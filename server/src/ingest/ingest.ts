@@ -308,11 +308,12 @@ export class Ingest {
     this.counters.messages++;
     const duplicate = this.trackSeq(gateway, msg.seq, msg.replay === true);
     const slots = new Array<TagSlot | undefined>(msg.readings.length);
-    this.queue.push(this.rowsOf(msg, slots));
+    const rows = this.rowsOf(msg, slots);
+    this.queue.push(rows);
     // Replays are noted late as a whole. So is a repeated live seq: summing it
     // again would count its readings twice, and a gateway whose seq restarted
     // (its data folder lost) would otherwise leave its minutes out.
-    if (this.live && msg.replay !== true && !duplicate) this.rollLive(this.live, msg, slots);
+    if (this.live && msg.replay !== true && !duplicate) this.rollLive(this.live, rows, slots);
     this.counters.readings += msg.readings.length;
     this.noteLate(msg, slots, msg.replay === true || (this.live !== undefined && duplicate) ? Number.POSITIVE_INFINITY : Date.now() - LATE_AFTER_MS);
     this.schedule();
@@ -393,16 +394,15 @@ export class Ingest {
   }
 
   /** Adds a live message's readings to the live rollup; those it cannot take are noted for the backfill. */
-  private rollLive(live: LiveRollup, msg: DataMessage, slots: readonly (TagSlot | undefined)[]): void {
+  private rollLive(live: LiveRollup, rows: readonly StoredReading[], slots: readonly (TagSlot | undefined)[]): void {
     const now = Date.now();
-    const readings = msg.readings;
     let from = Number.POSITIVE_INFINITY;
     let to = Number.NEGATIVE_INFINITY;
     let site: string | undefined;
-    for (let i = 0; i < readings.length; i++) {
-      const r = readings[i] as (typeof readings)[number];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as StoredReading;
       const slot = slots[i];
-      if (slot !== undefined && live.add(slot.index, slot.series, r.ts, r.v, qualityToCode(r.q), now)) continue;
+      if (slot !== undefined && live.add(slot.index, slot.series, r.ts, r.v, r.q, now)) continue;
       if (r.ts < from) from = r.ts;
       if (r.ts > to) to = r.ts;
       const s = slot?.site ?? EVERY_SITE;

@@ -203,9 +203,19 @@ export class InfluxStore {
   /** Writes readings as line protocol to the raw policy; throws InfluxWriteError when InfluxDB refuses. */
   async writeReadings(readings: readonly QueuedReading[]): Promise<void> {
     if (readings.length === 0) return;
-    const res = await fetch(this.writeUrl, {
+    await this.postLines(this.writeUrl, readingLinesBody(readings), 'the write');
+  }
+
+  /** Rollup points (`reading_1m` line protocol, see LiveRollup) into the rollup policy. */
+  async writeRollupBody(body: Buffer): Promise<void> {
+    await this.postLines(this.rollupWriteUrl, body, 'rollup points');
+  }
+
+  /** One line-protocol request; InfluxDB's own reason in the error when it refuses. */
+  private async postLines(url: string, body: Buffer, what: string): Promise<void> {
+    const res = await fetch(url, {
       method: 'POST',
-      body: readingLinesBody(readings),
+      body,
       headers: this.authHeader ? { authorization: this.authHeader } : {},
       signal: AbortSignal.timeout(this.requestTimeoutMs),
     });
@@ -217,18 +227,7 @@ export class InfluxStore {
     } catch {
       // not JSON: keep the text
     }
-    throw new InfluxWriteError(`InfluxDB refused the write (${res.status}): ${message.slice(0, 300)}`, res.status);
-  }
-
-  /** Rollup points (`reading_1m` line protocol, see LiveRollup) into the rollup policy. */
-  async writeRollupBody(body: Buffer): Promise<void> {
-    const res = await fetch(this.rollupWriteUrl, {
-      method: 'POST',
-      body,
-      headers: this.authHeader ? { authorization: this.authHeader } : {},
-      signal: AbortSignal.timeout(this.requestTimeoutMs),
-    });
-    if (res.status !== 204) throw new InfluxWriteError(`InfluxDB refused rollup points (${res.status}): ${(await res.text()).slice(0, 300)}`, res.status);
+    throw new InfluxWriteError(`InfluxDB refused ${what} (${res.status}): ${message.slice(0, 300)}`, res.status);
   }
 
   async writeAudit(entries: readonly AuditEntry[]): Promise<void> {

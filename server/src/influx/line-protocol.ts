@@ -77,7 +77,8 @@ export function readingLinesBody(readings: readonly QueuedReading[]): Buffer {
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i] as QueuedReading;
     if (typeof r === 'string') {
-      w.text(r);
+      // A spilled reading's whole line: as long as a series key.
+      w.long(r);
     } else {
       w.long(r.series ?? seriesKey(r.id, r.site, r.source));
       w.text(' v=');

@@ -132,6 +132,8 @@ export class Ingest {
   /** Rollup minutes being written, one after another. */
   private liveWriting: Promise<void> = Promise.resolve();
   private liveDraining = false;
+  /** The latest minute a piece of which could not be written. */
+  private liveFailedMinute = Number.NaN;
   private lastLiveRollupError: string | undefined;
   /** Live rollup: points written, and writes that failed (their minutes are recomputed from raw points later). */
   readonly liveRollupCounters = { points: 0, failedWrites: 0 };
@@ -174,10 +176,10 @@ export class Ingest {
     this.parallelWrites = o.parallelWrites ?? 4;
     this.slots = tagSlotsOf(o.park);
     this.rollups = new RollupBackfill(o.store, o.rollupQuietMs);
-    // Late readings are rolled up once the writes have caught up (the queue is empty).
     this.live = (o.rollupBy ?? 'server') === 'server' ? new LiveRollup(Date.now(), LATE_AFTER_MS + 5_000, this.slots.size) : undefined;
     this.rollupTimer = setInterval(() => {
       if (this.live) this.drainLiveRollup(this.live);
+      // Late readings are rolled up once the writes have caught up (the queue is empty).
       if (this.queue.size() > 0 || this.writing || !this.schemaReady || !this.rollups.due(Date.now())) return;
       void this.rollups.run(Date.now(), (site, err) => this.rollupFailed(site, err));
     }, 1000);
@@ -444,9 +446,11 @@ export class Ingest {
       try {
         await this.o.store.writeRollupBody(chunk.body);
         this.liveRollupCounters.points += chunk.points;
-        if (chunk.last) this.saveLiveRollupState(chunk.minute);
+        // Not past a minute of which a piece failed: a restart must recompute it too.
+        if (chunk.last && this.liveFailedMinute !== chunk.minute) this.saveLiveRollupState(chunk.minute);
         this.lastLiveRollupError = undefined;
       } catch (err) {
+        this.liveFailedMinute = chunk.minute;
         this.liveRollupCounters.failedWrites++;
         late();
         const message = (err as Error).message;

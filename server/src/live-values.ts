@@ -48,6 +48,19 @@ class Entry implements LiveEntry {
 }
 
 /**
+ * The entries changed between two takes: `entries[0..count)`, in the order
+ * they first changed. Give it back (`giveBack`) once sent: its array is then
+ * filled again.
+ */
+export interface ChangedEntries {
+  readonly entries: readonly LiveEntry[];
+  readonly count: number;
+}
+
+/** Lists kept for reuse; more pushes than this in flight means displays are not keeping up anyway. */
+const SPARE_LISTS = 8;
+
+/**
  * Where a caller that has its own per-tag record keeps this table's entry
  * of the tag, so that a reading costs no lookup here. Starts null; a slot
  * belongs to one table.
@@ -65,7 +78,16 @@ export interface LiveSlot {
  */
 export class LiveValues {
   private readonly values = new Map<string, Entry>();
+  /**
+   * Entries changed since the last take, `changed[0..changedCount)`. The
+   * array is reused, never emptied: at 100,000 tags a push lists 25,000
+   * entries, and an array grown to that size anew four times a second is
+   * allocated where V8 puts large objects, in the old generation, so that
+   * each one left to a full collection.
+   */
   private changed: Entry[] = [];
+  private changedCount = 0;
+  private readonly spare: Entry[][] = [];
 
   /** `slots`, when given, holds a per-tag record for each reading (see `LiveSlot`). */
   apply(msg: DataMessage, receivedAt: number, slots?: readonly (LiveSlot | undefined)[]): void {
@@ -90,7 +112,7 @@ export class LiveValues {
       }
       if (!cur.changed) {
         cur.changed = true;
-        this.changed.push(cur);
+        this.changed[this.changedCount++] = cur;
       }
     }
   }
@@ -112,11 +134,20 @@ export class LiveValues {
    * changed. Read them with `snapshotOf` when sending: each then gives the
    * latest reading of its tag.
    */
-  takeChangedEntries(): readonly LiveEntry[] {
-    const out = this.changed;
-    this.changed = [];
-    for (let i = 0; i < out.length; i++) (out[i] as Entry).changed = false;
-    return out;
+  takeChangedEntries(): ChangedEntries {
+    const entries = this.changed;
+    const count = this.changedCount;
+    for (let i = 0; i < count; i++) (entries[i] as Entry).changed = false;
+    this.changed = this.spare.pop() ?? [];
+    this.changedCount = 0;
+    return { entries, count };
+  }
+
+  /** A list from `takeChangedEntries`, sent: its array is filled again by later changes. */
+  giveBack(list: ChangedEntries): void {
+    const entries = list.entries as Entry[];
+    // Given back twice, one array would serve two lists at once.
+    if (this.spare.length < SPARE_LISTS && entries !== this.changed && !this.spare.includes(entries)) this.spare.push(entries);
   }
 
   /** The latest reading of an entry from `takeChangedEntries`, as a copy. */
@@ -126,7 +157,11 @@ export class LiveValues {
 
   /** Readings changed since the previous take (copies: the table keeps changing). */
   takeChanged(): LiveReading[] {
-    return this.takeChangedEntries().map((e) => streamed(e as Entry));
+    const list = this.takeChangedEntries();
+    const out: LiveReading[] = [];
+    for (let i = 0; i < list.count; i++) out.push(streamed(list.entries[i] as Entry));
+    this.giveBack(list);
+    return out;
   }
 }
 

@@ -21,6 +21,8 @@ export class TagSlot implements LiveSlot, AlarmSlot {
    * strings instead of a lookup in the table of every tag.
    */
   next: TagSlot | undefined = undefined;
+  /** UTF-8 bytes of `series`: room for a line is reserved before it is written. */
+  readonly seriesBytes: number;
   constructor(
     readonly id: string,
     readonly site: string,
@@ -30,7 +32,9 @@ export class TagSlot implements LiveSlot, AlarmSlot {
     readonly series: string,
     /** 0, 1, 2 … in order of creation: the tag's place in column-wise tables (the live rollup). */
     readonly index: number,
-  ) {}
+  ) {
+    this.seriesBytes = Buffer.byteLength(series);
+  }
 }
 
 export function tagSlotsOf(park: ParkConfig): Map<string, TagSlot> {

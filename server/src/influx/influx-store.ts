@@ -45,12 +45,6 @@ export interface StoredReading {
   series?: string;
 }
 
-/**
- * What the write queue holds: readings, and, once spilled to disk and read
- * back, readings as their line of line protocol (written as they are).
- */
-export type QueuedReading = StoredReading | string;
-
 export interface ReadingRow {
   id: string;
   ts: number;
@@ -201,9 +195,15 @@ export class InfluxStore {
   }
 
   /** Writes readings as line protocol to the raw policy; throws InfluxWriteError when InfluxDB refuses. */
-  async writeReadings(readings: readonly QueuedReading[]): Promise<void> {
+  async writeReadings(readings: readonly StoredReading[]): Promise<void> {
     if (readings.length === 0) return;
-    await this.postLines(this.writeUrl, readingLinesBody(readings), 'the write');
+    await this.writeLines(readingLinesBody(readings));
+  }
+
+  /** Readings already in line protocol (the ingest's, see ingest/line-slabs.ts) into the raw policy. */
+  async writeLines(body: Buffer): Promise<void> {
+    if (body.length === 0) return;
+    await this.postLines(this.writeUrl, body, 'the write');
   }
 
   /** Rollup points (`reading_1m` line protocol, see LiveRollup) into the rollup policy. */

@@ -3,14 +3,15 @@ import { parseDataMessage, parseMetaMessage, parseStatusMessage, parseTopic, qua
 import type { ParkConfig } from '@park/protocol/config';
 import type { Logger } from '../log.js';
 import type { ComponentHealth } from '../health.js';
-import { InfluxWriteError, type InfluxStore, type QueuedReading, type RetentionSettings, type RollupBy, type StoredReading } from '../influx/influx-store.js';
-import { seriesKey } from '../influx/line-protocol.js';
+import { InfluxWriteError, type InfluxStore, type RetentionSettings, type RollupBy } from '../influx/influx-store.js';
+import { seriesKey, writeReadingLine } from '../influx/line-protocol.js';
 import { TagSlot, tagSlotsOf } from '../tag-slots.js';
 import { RejectLog } from './reject-log.js';
 import { EVERY_SITE, RollupBackfill } from './rollup-backfill.js';
 import { LiveRollup, type RollupChunk } from './live-rollup.js';
 import { WriteQueue } from './write-queue.js';
 import { AcceptLog } from './accept-log.js';
+import { countLines, cutLines, LINE_TAIL_MAX, LineSlabs, linesBody, type Lines } from './line-slabs.js';
 
 /**
  * MQTT messages in, batched InfluxDB writes out. One validation pass per
@@ -93,6 +94,32 @@ const ROLLUP_RESUME_MAX_MS = 6 * 3_600_000;
 /** Tags outside the park model given a slot (about 150 bytes each); readings of more are looked up each time. */
 const MAX_SLOTS_OUTSIDE_PARK = 100_000;
 
+/** `runs` in batches of `size` readings, the run at each border cut in two (views: the queue still owns the runs). */
+function batchesOf(runs: readonly Lines[], size: number): Lines[][] {
+  const batches: Lines[][] = [];
+  let batch: Lines[] = [];
+  let n = 0;
+  for (let run of runs) {
+    while (n + run.count > size) {
+      const [head, rest] = cutLines(run, size - n, true);
+      batch.push(head);
+      batches.push(batch);
+      batch = [];
+      n = 0;
+      run = rest;
+    }
+    batch.push(run);
+    n += run.count;
+    if (n === size) {
+      batches.push(batch);
+      batch = [];
+      n = 0;
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
@@ -118,6 +145,8 @@ export interface GatewaySequence {
 export class Ingest {
   readonly counters: IngestCounters = { messages: 0, readings: 0, written: 0, writeErrors: 0, rejected: {}, seqGaps: 0, seqDuplicates: 0, refused: 0, consumerErrors: 0 };
   private readonly slots: Map<string, TagSlot>;
+  /** Where each message's lines are written as it is taken (see line-slabs.ts). */
+  private readonly lineSlabs = new LineSlabs();
   private slotsOutsidePark = 0;
   /** Per gateway: the highest live seq seen, messages, gaps and duplicates. */
   readonly perGateway = new Map<string, GatewaySequence>();
@@ -210,7 +239,7 @@ export class Ingest {
         counts.push({ readings: 0 });
         continue;
       }
-      this.queue.push(this.rowsOf(r.value));
+      this.queue.push(this.linesOf(r.value, undefined, undefined));
       counts.push({ readings: r.value.readings.length });
       // Acknowledged before a crash and stored only now: too late for the continuous query.
       this.noteLate(r.value, undefined, Number.POSITIVE_INFINITY);
@@ -234,27 +263,54 @@ export class Ingest {
     return slot;
   }
 
-  /** The rows to store; `slots`, when given, gets each reading's slot (undefined past MAX_SLOTS_OUTSIDE_PARK). */
-  private rowsOf(msg: DataMessage, slots?: (TagSlot | undefined)[]): StoredReading[] {
+  /**
+   * The message's readings as lines to store (see line-slabs.ts). `slots`,
+   * when given, gets each reading's slot (undefined past
+   * MAX_SLOTS_OUTSIDE_PARK). With `live`, each reading is also added to the
+   * live rollup; those it cannot take are noted for the backfill.
+   */
+  private linesOf(msg: DataMessage, slots: (TagSlot | undefined)[] | undefined, live: LiveRollup | undefined): Lines {
     const readings = msg.readings;
-    const rows: StoredReading[] = new Array<StoredReading>(readings.length);
+    const found: (TagSlot | undefined)[] = slots ?? new Array<TagSlot | undefined>(readings.length);
+    let maxBytes = 0;
     let previous: TagSlot | undefined;
     for (let i = 0; i < readings.length; i++) {
-      const reading = readings[i] as (typeof readings)[number];
+      const id = (readings[i] as (typeof readings)[number]).id;
       let slot = previous?.next;
-      if (slot === undefined || slot.id !== reading.id) {
-        slot = this.slots.get(reading.id) ?? this.slotOutsidePark(reading.id);
+      if (slot === undefined || slot.id !== id) {
+        slot = this.slots.get(id) ?? this.slotOutsidePark(id);
         if (previous !== undefined && slot !== undefined) previous.next = slot;
       }
       previous = slot;
-      if (slots !== undefined) slots[i] = slot;
-      // Past MAX_SLOTS_OUTSIDE_PARK a tag outside the park model has no slot: no site or source, its series key made at write time.
-      rows[i] =
-        slot === undefined
-          ? { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: '', site: '', series: undefined }
-          : { id: reading.id, ts: reading.ts, v: reading.v, q: qualityToCode(reading.q), source: slot.source, site: slot.site, series: slot.series };
+      found[i] = slot;
+      // Past MAX_SLOTS_OUTSIDE_PARK a tag outside the park model has no slot: no site or source, its series key made here.
+      maxBytes += (slot === undefined ? 3 * (id.length + 11) : slot.seriesBytes) + LINE_TAIL_MAX;
     }
-    return rows;
+    const w = this.lineSlabs.begin(maxBytes);
+    const now = Date.now();
+    let lateFrom = Number.POSITIVE_INFINITY;
+    let lateTo = Number.NEGATIVE_INFINITY;
+    let lateSite: string | undefined;
+    let lastTs = Number.NaN;
+    let tsText = '';
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i] as (typeof readings)[number];
+      const slot = found[i];
+      const q = qualityToCode(r.q);
+      // The readings of one block share a timestamp: its text once.
+      if (r.ts !== lastTs) {
+        lastTs = r.ts;
+        tsText = String(r.ts);
+      }
+      writeReadingLine(w, slot === undefined ? seriesKey(r.id, '', '') : slot.series, r.v, q, tsText);
+      if (live === undefined || (slot !== undefined && live.add(slot.index, slot.series, r.ts, r.v, q, now))) continue;
+      if (r.ts < lateFrom) lateFrom = r.ts;
+      if (r.ts > lateTo) lateTo = r.ts;
+      const site = slot?.site ?? EVERY_SITE;
+      lateSite = lateSite === undefined || lateSite === site ? site : EVERY_SITE;
+    }
+    if (lateSite !== undefined) this.rollups.note(lateSite, lateFrom, lateTo, now);
+    return this.lineSlabs.finish(readings.length);
   }
 
   onMessage(root: string, topic: string, payload: Buffer): void {
@@ -310,12 +366,10 @@ export class Ingest {
     this.counters.messages++;
     const duplicate = this.trackSeq(gateway, msg.seq, msg.replay === true);
     const slots = new Array<TagSlot | undefined>(msg.readings.length);
-    const rows = this.rowsOf(msg, slots);
-    this.queue.push(rows);
     // Replays are noted late as a whole. So is a repeated live seq: summing it
     // again would count its readings twice, and a gateway whose seq restarted
     // (its data folder lost) would otherwise leave its minutes out.
-    if (this.live && msg.replay !== true && !duplicate) this.rollLive(this.live, rows, slots);
+    this.queue.push(this.linesOf(msg, slots, msg.replay !== true && !duplicate ? this.live : undefined));
     this.counters.readings += msg.readings.length;
     this.noteLate(msg, slots, msg.replay === true || (this.live !== undefined && duplicate) ? Number.POSITIVE_INFINITY : Date.now() - LATE_AFTER_MS);
     this.schedule();
@@ -349,7 +403,7 @@ export class Ingest {
    */
   acceptLocal(msg: DataMessage): void {
     const slots = new Array<TagSlot | undefined>(msg.readings.length);
-    this.queue.push(this.rowsOf(msg, slots));
+    this.queue.push(this.linesOf(msg, slots, this.live));
     this.counters.readings += msg.readings.length;
     this.schedule();
     this.notify('data', msg.gateway, () => this.o.onData?.(msg, Date.now(), slots));
@@ -393,24 +447,6 @@ export class Ingest {
     }
     if (seq > g.lastSeq) g.lastSeq = seq;
     return duplicate;
-  }
-
-  /** Adds a live message's readings to the live rollup; those it cannot take are noted for the backfill. */
-  private rollLive(live: LiveRollup, rows: readonly StoredReading[], slots: readonly (TagSlot | undefined)[]): void {
-    const now = Date.now();
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    let site: string | undefined;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] as StoredReading;
-      const slot = slots[i];
-      if (slot !== undefined && live.add(slot.index, slot.series, r.ts, r.v, r.q, now)) continue;
-      if (r.ts < from) from = r.ts;
-      if (r.ts > to) to = r.ts;
-      const s = slot?.site ?? EVERY_SITE;
-      site = site === undefined || site === s ? s : EVERY_SITE;
-    }
-    if (site !== undefined) this.rollups.note(site, from, to, now);
   }
 
   /**
@@ -536,8 +572,8 @@ export class Ingest {
     // The first group goes whatever its size (the interval has passed, or a batch is full); more only while full batches wait.
     for (let first = true; this.queue.size() >= (first ? 1 : this.batchSize); first = false) {
       const group = this.queue.take(this.batchSize * this.parallelWrites);
-      const batches: QueuedReading[][] = [];
-      for (let i = 0; i < group.length; i += this.batchSize) batches.push(group.slice(i, i + this.batchSize));
+      const groupCount = countLines(group);
+      const batches = batchesOf(group, this.batchSize);
       try {
         if (!this.schemaReady) {
           await this.o.store.ensureSchema(this.o.retention, this.o.rollupBy ?? 'server');
@@ -550,7 +586,7 @@ export class Ingest {
         for (const b of batches) {
           if (writes.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
           writes.push(
-            this.o.store.writeReadings(b).then(
+            this.o.store.writeLines(linesBody(b)).then(
               (value): PromiseSettledResult<void> => ({ status: 'fulfilled', value }),
               (reason: unknown): PromiseSettledResult<void> => ({ status: 'rejected', reason }),
             ),
@@ -560,8 +596,9 @@ export class Ingest {
         const transient = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof InfluxWriteError && r.reason.permanent));
         if (transient) throw transient.reason;
         results.forEach((r, i) => {
-          if (r.status === 'rejected') this.refuse(batches[i] ?? [], r.reason as InfluxWriteError);
-          else this.counters.written += batches[i]?.length ?? 0;
+          const count = countLines(batches[i] ?? []);
+          if (r.status === 'rejected') this.refuse(count, r.reason as InfluxWriteError);
+          else this.counters.written += count;
         });
       } catch (err) {
         this.queue.giveBack();
@@ -576,7 +613,7 @@ export class Ingest {
         return;
       }
       this.queue.commit();
-      this.acceptLog?.committed(group.length);
+      this.acceptLog?.committed(groupCount);
       if (this.lastWriteError !== undefined) this.o.log.info({ queued: this.queue.size() }, 'InfluxDB writes resumed');
       if (this.failingSince !== undefined) {
         // Every reading queued meanwhile is stored late, and the continuous query may not have run at all.
@@ -589,11 +626,11 @@ export class Ingest {
   }
 
   /** InfluxDB refused (part of) a batch for good: count what it dropped and say why. */
-  private refuse(batch: readonly QueuedReading[], err: InfluxWriteError): void {
+  private refuse(count: number, err: InfluxWriteError): void {
     // A partial write says how many points it dropped; the rest were stored.
-    const dropped = Number(/dropped=(\d+)/.exec(err.message)?.[1] ?? batch.length);
+    const dropped = Number(/dropped=(\d+)/.exec(err.message)?.[1] ?? count);
     this.counters.refused += dropped;
-    this.counters.written += batch.length - dropped;
+    this.counters.written += count - dropped;
     this.lastRefusal = err.message;
     this.refusals.note('influxdb', 'refused', err.message);
   }

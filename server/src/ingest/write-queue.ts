@@ -1,22 +1,21 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { QueuedReading, StoredReading } from '../influx/influx-store.js';
 import { readingLine } from '../influx/line-protocol.js';
+import { countLines, cutLines, ownLines, releaseLines, type Lines } from './line-slabs.js';
 
 /**
- * Readings accepted and not yet in InfluxDB, oldest first. Up to
- * `memoryLimit` wait in memory; beyond that the oldest are spilled to disk
- * in segment files (written whole, fsynced, then renamed into place), so a
+ * Readings accepted and not yet in InfluxDB, oldest first, as the line
+ * protocol InfluxDB is sent (see line-slabs.ts). Up to `memoryLimit`
+ * readings wait in memory; beyond that the oldest are spilled to disk in
+ * segment files (written whole, fsynced, then renamed into place), so a
  * long InfluxDB outage costs disk, not memory, and a restart of the server
  * keeps the backlog. Segments are bounded by `maxSpoolBytes`; past it the
  * oldest segment is dropped and its readings counted as dropped.
  *
- * Segment name: `seg-<sequence>-<readings>.lp`, the readings as the line
- * protocol InfluxDB is sent, one per line: spilling formats a reading once,
- * as writing it would, and reading a segment back is a split, not a parse
- * (this is the path of the catch-up after an InfluxDB outage). Segments of
- * an earlier version, `seg-<sequence>-<readings>.json` (a JSON array of
- * `[id, ts, v, q, source, site]` rows), are still read.
+ * Segment name: `seg-<sequence>-<readings>.lp`, the lines as they are
+ * queued: spilling is a copy of bytes, and reading a segment back is one
+ * read. Segments of an earlier version, `seg-<sequence>-<readings>.json`
+ * (a JSON array of `[id, ts, v, q, source, site]` rows), are still read.
  */
 type Row = [string, number, number, number, string, string];
 
@@ -48,24 +47,27 @@ interface Segment {
 const DEFAULT_SEGMENT_SIZE = 10_000;
 const SEGMENT_PATTERN = /^seg-(\d{12})-(\d+)\.(json|lp)$/;
 
-/** Rows of one segment in a batch taken: its rows (read from disk) and how far the batch reaches into them. */
+/** Lines of one segment in a batch taken: how far the batch reaches into it, and what it leaves of it. */
 interface SegmentPart {
   segment: Segment;
-  rows: QueuedReading[];
   from: number;
   end: number;
+  /** What is left of the segment after the batch (undefined when the batch takes all of it). */
+  rest: Lines | undefined;
 }
 
 export class WriteQueue {
-  private memory: StoredReading[] = [];
+  private memory: Lines[] = [];
+  /** Readings in `memory`. */
+  private memoryCount = 0;
   /**
-   * Taken for a write and not yet committed or given back: rows of the
+   * Taken for a write and not yet committed or given back: lines of the
    * oldest segments first, then (only once no segment is left) of memory.
    */
-  private inflight: { parts: SegmentPart[]; memoryRows: StoredReading[] } | undefined;
+  private inflight: { parts: SegmentPart[]; memoryRuns: Lines[]; memoryCount: number } | undefined;
   private readonly segments: Segment[] = [];
-  /** The oldest segment's rows, read from disk, and how many of them are written. */
-  private loaded: { segment: Segment; rows: QueuedReading[]; offset: number } | undefined;
+  /** The oldest segment's lines not yet written (read from disk), and how many of its readings are written. */
+  private loaded: { segment: Segment; rest: Lines; offset: number } | undefined;
   private nextSeq = 0;
   private spoolBytes = 0;
   /** Readings dropped because the spool was full. */
@@ -91,7 +93,7 @@ export class WriteQueue {
 
   /** Readings waiting, in memory and on disk. */
   size(): number {
-    let n = this.memory.length + (this.inflight ? this.inflight.memoryRows.length : 0);
+    let n = this.memoryCount + (this.inflight ? this.inflight.memoryCount : 0);
     for (const s of this.segments) n += s.count;
     if (this.loaded) n -= this.loaded.offset;
     return n;
@@ -101,10 +103,16 @@ export class WriteQueue {
     return this.segments.length;
   }
 
-  push(readings: StoredReading[]): void {
-    for (const r of readings) this.memory.push(r);
+  /** Queues the lines of a message; the queue now owns them (and releases them once written or spilled). */
+  push(lines: Lines): void {
+    if (lines.count === 0) {
+      releaseLines(lines);
+      return;
+    }
+    this.memory.push(lines);
+    this.memoryCount += lines.count;
     const segmentSize = this.o.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-    while (this.memory.length > this.o.memoryLimit) this.spill(this.memory.splice(0, Math.min(segmentSize, this.memory.length)));
+    while (this.memoryCount > this.o.memoryLimit) this.spill(this.takeMemory(Math.min(segmentSize, this.memoryCount)));
   }
 
   /**
@@ -114,46 +122,57 @@ export class WriteQueue {
    * writer that falls behind that way never catches up. Exactly one batch
    * is in flight: `commit()` once it is written, `giveBack()` if not.
    */
-  take(max: number): QueuedReading[] {
+  take(max: number): Lines[] {
     if (this.inflight) throw new Error('a batch is already in flight');
-    const rows: QueuedReading[] = [];
+    const runs: Lines[] = [];
     const parts: SegmentPart[] = [];
-    for (let i = 0; i < this.segments.length && rows.length < max; i++) {
+    let n = 0;
+    for (let i = 0; i < this.segments.length && n < max; i++) {
       const segment = this.segments[i] as Segment;
-      let segmentRows: QueuedReading[];
+      let lines: Lines;
       let from = 0;
       if (i === 0) {
-        this.loaded ??= { segment, rows: readSegment(segment.file), offset: 0 };
-        segmentRows = this.loaded.rows;
+        this.loaded ??= { segment, rest: readSegment(segment), offset: 0 };
+        lines = this.loaded.rest;
         from = this.loaded.offset;
       } else {
-        segmentRows = readSegment(segment.file);
+        lines = readSegment(segment);
       }
-      const end = Math.min(segmentRows.length, from + (max - rows.length));
-      for (let j = from; j < end; j++) rows.push(segmentRows[j] as QueuedReading);
-      parts.push({ segment, rows: segmentRows, from, end });
+      const want = max - n;
+      if (lines.count <= want) {
+        runs.push(lines);
+        n += lines.count;
+        parts.push({ segment, from, end: from + lines.count, rest: undefined });
+      } else {
+        const [head, rest] = cutLines(lines, want);
+        runs.push(head);
+        n += want;
+        parts.push({ segment, from, end: from + want, rest });
+      }
     }
-    const memoryRows = rows.length < max && parts.every((p) => p.end >= p.rows.length) ? this.memory.splice(0, max - rows.length) : [];
-    for (const r of memoryRows) rows.push(r);
-    this.inflight = { parts, memoryRows };
-    return rows;
+    const memoryRuns = n < max && parts.every((p) => p.rest === undefined) ? this.takeMemory(Math.min(max - n, this.memoryCount)) : [];
+    const memoryCount = countLines(memoryRuns);
+    for (const r of memoryRuns) runs.push(r);
+    this.inflight = { parts, memoryRuns, memoryCount };
+    return runs;
   }
 
   commit(): void {
     const f = this.inflight;
     this.inflight = undefined;
     if (!f) return;
+    for (const r of f.memoryRuns) releaseLines(r);
     for (const part of f.parts) {
       // Dropped meanwhile to make room (counted then): nothing left to remove.
       const at = this.segments.indexOf(part.segment);
       if (at < 0) continue;
-      if (part.end >= part.rows.length) {
+      if (part.rest === undefined) {
         rmSync(part.segment.file, { force: true });
         this.spoolBytes -= part.segment.bytes;
         this.segments.splice(at, 1);
         if (this.loaded?.segment === part.segment) this.loaded = undefined;
       } else {
-        this.loaded = { segment: part.segment, rows: part.rows, offset: part.end };
+        this.loaded = { segment: part.segment, rest: part.rest, offset: part.end };
       }
     }
   }
@@ -162,10 +181,13 @@ export class WriteQueue {
     const f = this.inflight;
     this.inflight = undefined;
     if (!f) return;
-    // Rows of segments stay where they are (read again next time); memory rows go back in front.
-    if (f.memoryRows.length > 0) this.memory = f.memoryRows.concat(this.memory);
+    // Lines of segments stay where they are (read again next time); memory lines go back in front.
+    if (f.memoryRuns.length > 0) {
+      this.memory = f.memoryRuns.concat(this.memory);
+      this.memoryCount += f.memoryCount;
+    }
     for (const part of f.parts) {
-      // A segment dropped to make room while its rows were in flight: those rows were not written after all.
+      // A segment dropped to make room while its lines were in flight: those readings were not written after all.
       if (this.segments.includes(part.segment)) continue;
       this.dropped += part.end - part.from;
       this.o.onDrop?.(part.end - part.from);
@@ -175,19 +197,42 @@ export class WriteQueue {
   /** Moves everything in memory to disk (on shutdown, so a restart loses nothing). */
   spillAll(): void {
     const segmentSize = this.o.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-    while (this.memory.length > 0) this.spill(this.memory.splice(0, segmentSize));
+    while (this.memoryCount > 0) this.spill(this.takeMemory(Math.min(segmentSize, this.memoryCount)));
   }
 
-  private spill(rows: StoredReading[]): void {
-    let text = '';
-    for (const r of rows) text += `${readingLine(r)}\n`;
-    const bytes = Buffer.byteLength(text);
+  /** The oldest `n` readings in memory (n ≤ memoryCount), the last message cut if need be. */
+  private takeMemory(n: number): Lines[] {
+    const out: Lines[] = [];
+    let left = n;
+    let i = 0;
+    while (left > 0) {
+      const lines = this.memory[i] as Lines;
+      if (lines.count <= left) {
+        out.push(lines);
+        left -= lines.count;
+        i++;
+      } else {
+        const [head, rest] = cutLines(lines, left);
+        out.push(head);
+        this.memory[i] = rest;
+        left = 0;
+      }
+    }
+    this.memory.splice(0, i);
+    this.memoryCount -= n;
+    return out;
+  }
+
+  private spill(runs: Lines[]): void {
+    const count = countLines(runs);
+    let bytes = 0;
+    for (const r of runs) bytes += r.bytes.length;
     // Make room first: the oldest segment goes, never the newest data.
     while (this.segments.length > 0 && this.spoolBytes + bytes > this.o.maxSpoolBytes) {
       const oldest = this.segments[0] as Segment;
       let lost = this.loaded?.segment === oldest ? oldest.count - this.loaded.offset : oldest.count;
       if (this.loaded?.segment === oldest) this.loaded = undefined;
-      // Rows of it in flight are written or not: counted when given back, not here.
+      // Readings of it in flight are written or not: counted when given back, not here.
       const part = this.inflight?.parts.find((p) => p.segment === oldest);
       if (part) lost -= part.end - part.from;
       this.dropped += lost;
@@ -196,30 +241,31 @@ export class WriteQueue {
       this.spoolBytes -= oldest.bytes;
       this.segments.shift();
     }
-    const name = `seg-${String(this.nextSeq++).padStart(12, '0')}-${rows.length}.lp`;
+    const name = `seg-${String(this.nextSeq++).padStart(12, '0')}-${count}.lp`;
     const file = path.join(this.o.dir, name);
-    const tmp = `${file}.tmp`;
-    if (this.o.discardExisting) {
-      // Never read after a restart: no sync, no rename.
-      writeFileSync(file, text);
-    } else {
-      writeFileSync(tmp, text);
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
+    // Never read after a restart (another log keeps the readings): no sync, no rename.
+    const target = this.o.discardExisting ? file : `${file}.tmp`;
+    const fd = openSync(target, 'w');
+    try {
+      for (const r of runs) {
+        for (let off = 0; off < r.bytes.length; ) off += writeSync(fd, r.bytes, off, r.bytes.length - off);
+      }
+      if (!this.o.discardExisting) fsyncSync(fd);
+    } finally {
       closeSync(fd);
-      renameSync(tmp, file);
     }
-    this.segments.push({ file, count: rows.length, bytes });
+    if (!this.o.discardExisting) renameSync(target, file);
+    for (const r of runs) releaseLines(r);
+    this.segments.push({ file, count, bytes });
     this.spoolBytes += bytes;
   }
 }
 
-function readSegment(file: string): QueuedReading[] {
-  if (file.endsWith('.lp')) {
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines.pop(); // after the last newline
-    return lines;
-  }
+function readSegment(segment: Segment): Lines {
+  const file = segment.file;
+  if (file.endsWith('.lp')) return ownLines(readFileSync(file), segment.count);
   const rows = JSON.parse(readFileSync(file, 'utf8')) as Row[];
-  return rows.map(([id, ts, v, q, source, site]) => ({ id, ts, v, q, source, site }));
+  let text = '';
+  for (const [id, ts, v, q, source, site] of rows) text += `${readingLine({ id, ts, v, q, source, site })}\n`;
+  return ownLines(Buffer.from(text), rows.length);
 }

@@ -21,7 +21,7 @@ import {
 } from '@park/protocol';
 import type { Logger } from '../log.js';
 import type { Catalogue } from '../catalogue.js';
-import type { LiveEntry, LiveValues } from '../live-values.js';
+import type { ChangedEntries, LiveEntry, LiveValues } from '../live-values.js';
 import type { Gateways } from '../gateways.js';
 import { identify, type AuthContext, type Identity } from '../http/auth-routes.js';
 import { can } from '../auth/permissions.js';
@@ -122,7 +122,7 @@ const VALUES_CHUNK = 2000;
 export class SocketHub {
   readonly io: Server<ClientToServerEvents, ParkServerToClientEvents, Record<string, never>, SocketData>;
   private readonly timer: NodeJS.Timeout;
-  private readonly valuePushes: { ts: number; entries: readonly LiveEntry[]; offset: number }[] = [];
+  private readonly valuePushes: { ts: number; list: ChangedEntries; offset: number }[] = [];
   private sendingValues = false;
   /** Room names of sites and installations, made once each rather than once per reading. */
   private readonly roomNames = { site: new Map<string, string>(), hs: new Map<string, string>() };
@@ -190,9 +190,12 @@ export class SocketHub {
    * latest value of its tags when it is sent.
    */
   private pushValues(): void {
-    const entries = this.d.live.takeChangedEntries();
-    if (entries.length === 0 || this.io.engine.clientsCount === 0) return;
-    this.valuePushes.push({ ts: Date.now(), entries, offset: 0 });
+    const list = this.d.live.takeChangedEntries();
+    if (list.count === 0 || this.io.engine.clientsCount === 0) {
+      this.d.live.giveBack(list);
+      return;
+    }
+    this.valuePushes.push({ ts: Date.now(), list, offset: 0 });
     if (!this.sendingValues) {
       this.sendingValues = true;
       setImmediate(() => this.sendValueSlice());
@@ -205,10 +208,13 @@ export class SocketHub {
       this.sendingValues = false;
       return;
     }
-    const end = Math.min(push.offset + VALUES_CHUNK, push.entries.length);
-    this.emitValues(push.ts, push.entries, push.offset, end);
+    const end = Math.min(push.offset + VALUES_CHUNK, push.list.count);
+    this.emitValues(push.ts, push.list.entries, push.offset, end);
     push.offset = end;
-    if (push.offset >= push.entries.length) this.valuePushes.shift();
+    if (push.offset >= push.list.count) {
+      this.valuePushes.shift();
+      this.d.live.giveBack(push.list);
+    }
     if (this.valuePushes.length > 0) setImmediate(() => this.sendValueSlice());
     else this.sendingValues = false;
   }

@@ -6,7 +6,6 @@ import { createLogger } from '@park/server';
 import type { InfluxStore, StoredReading } from '../../../server/src/influx/influx-store.js';
 import { Ingest } from '../../../server/src/ingest/ingest.js';
 import type { TagSlot } from '../../../server/src/tag-slots.js';
-import { readingLine } from '../../../server/src/influx/line-protocol.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
 import { memoryStore } from '../../harness/memory-store.js';
 import { tempDir } from '../../harness/temp-dir.js';
@@ -67,11 +66,14 @@ describe('ingest: the tag of each reading', () => {
     cleanups.push(() => dir.remove());
     let written = 0;
     const lines: string[] = [];
-    const store: Pick<InfluxStore, 'ensureSchema' | 'writeReadings'> = {
+    const store: Pick<InfluxStore, 'ensureSchema' | 'writeLines'> = {
       ensureSchema: () => Promise.resolve(),
-      writeReadings: (rows) => {
-        written += rows.length;
-        for (const r of rows) if (typeof r !== 'string' && r.id.startsWith('x.')) lines.push(readingLine(r));
+      writeLines: (body) => {
+        for (const line of body.toString('utf8').split('\n')) {
+          if (line === '') continue;
+          written++;
+          if (line.startsWith('reading,id=x.')) lines.push(line);
+        }
         return Promise.resolve();
       },
     };

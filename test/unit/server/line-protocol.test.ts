@@ -20,13 +20,12 @@ describe('line protocol of readings', () => {
     );
   });
 
-  it('sends exactly the bytes of the text: non-ASCII tags, spilled lines, shared and changing timestamps, any quality code', () => {
+  it('sends exactly the bytes of the text: non-ASCII tags, shared and changing timestamps, any quality code', () => {
     const rows = [
       { id: 'a.温度', ts: 1_800_000_000_000, v: 0.1, q: 0, source: '罐区', site: 'é', series: seriesKey('a.温度', 'é', '罐区') },
-      'reading,id=x.1,site=s v=3,q=0i 1799999999999',
       { id: 't.1', ts: 1_800_000_000_000, v: -1e-7, q: 2, source: 's', site: 'a' },
       { id: 't.1', ts: 1_800_000_000_005, v: 12345678.9, q: 12, source: 's', site: 'a' },
-      'reading,id=y,site=中 v=1,q=1i 1',
+      { id: 'y', ts: 1, v: 1, q: 1, source: '', site: '中' },
     ];
     const body = readingLinesBody(rows);
     expect(body.toString('utf8')).toBe(readingLines(rows));

@@ -111,4 +111,28 @@ describe('ingest with the live rollup', () => {
       dir.remove();
     }
   });
+  it('rolls up the readings the server derives itself (environment averages) as it does a gateway\'s', async () => {
+    const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+    const dir = tempDir('live-rollup-local');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const minute = Math.floor(Date.now() / M) * M + M;
+    vi.setSystemTime(minute - 1000);
+    const lines: string[] = [];
+    const written: StoredReading[] = [];
+    const ingest = new Ingest({ store: memoryStore(written, lines), retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupQuietMs: 3_600_000 });
+    try {
+      await ingest.start();
+      vi.setSystemTime(minute + 5000);
+      ingest.acceptLocal({ gateway: 'server', seq: 0, readings: [{ id: 'env.avg.pm25', ts: minute + 1000, v: 30, q: 'good' }] });
+      ingest.acceptLocal({ gateway: 'server', seq: 0, readings: [{ id: 'env.avg.pm25', ts: minute + 31_000, v: 50, q: 'good' }] });
+      vi.setSystemTime(minute + M + 55_000);
+      await vi.waitFor(() => expect(lines.length).toBe(1), { timeout: 5000 });
+      expect(lines[0]).toMatch(new RegExp(`^reading_1m,id=env\\.avg\\.pm25 mean=40,min=30,max=50,q=0i ${minute}$`));
+      expect(written.map((r) => r.v)).toEqual([30, 50]);
+      expect(ingest.rollups.hasPending()).toBe(false);
+    } finally {
+      await ingest.stop();
+      dir.remove();
+    }
+  });
 });

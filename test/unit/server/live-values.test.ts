@@ -65,10 +65,31 @@ describe('LiveValues with per-tag slots', () => {
   it('an entry taken for sending later gives the latest reading when read', () => {
     const live = new LiveValues();
     live.apply(msg([{ id: 't1', ts: 1000, v: 1, q: 'good' }]), 1000);
-    const [entry] = live.takeChangedEntries();
+    const first = live.takeChangedEntries();
+    expect(first.count).toBe(1);
+    const entry = first.entries[0];
     live.apply(msg([{ id: 't1', ts: 2000, v: 2, q: 'good' }]), 2000);
     expect(entry && live.snapshotOf(entry)).toMatchObject({ id: 't1', v: 2, ts: 2000 });
     // Changed again after the take: listed again for the next push.
-    expect(live.takeChangedEntries().map((e) => e.id)).toEqual(['t1']);
+    const second = live.takeChangedEntries();
+    expect(second.entries.slice(0, second.count).map((e) => e.id)).toEqual(['t1']);
+  });
+
+  it('fills a list given back again, counting only the new changes', () => {
+    const live = new LiveValues();
+    live.apply(msg([{ id: 't1', ts: 1000, v: 1, q: 'good' }, { id: 't2', ts: 1000, v: 1, q: 'good' }, { id: 't3', ts: 1000, v: 1, q: 'good' }]), 1000);
+    const first = live.takeChangedEntries();
+    expect(first.count).toBe(3);
+    live.giveBack(first);
+    live.apply(msg([{ id: 't2', ts: 2000, v: 2, q: 'good' }]), 2000);
+    // The list in use now is not the one given back; the next one taken is.
+    const second = live.takeChangedEntries();
+    expect(second.entries).not.toBe(first.entries);
+    expect(second.entries.slice(0, second.count).map((e) => e.id)).toEqual(['t2']);
+    live.apply(msg([{ id: 't3', ts: 3000, v: 3, q: 'good' }]), 3000);
+    const third = live.takeChangedEntries();
+    expect(third.entries).toBe(first.entries);
+    expect(third.count).toBe(1);
+    expect(third.entries[0]?.id).toBe('t3');
   });
 });

@@ -32,6 +32,14 @@ interface Pending {
 
 const SEGMENT_PATTERN = /^accept-(\d{12})\.log$/;
 const CHECKPOINT = 'checkpoint.json';
+/**
+ * The checkpoint file is written at most this often (and at close): at
+ * 100,000 readings/s writes commit 10–25 times a second, and a file written
+ * and renamed each time cost 1 % of a core. After a crash, at most this much
+ * more is written to InfluxDB again, which is harmless: a reading written
+ * twice overwrites itself.
+ */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 export class AcceptLog {
   private segment = 0;
@@ -41,6 +49,9 @@ export class AcceptLog {
   private readonly pending: Pending[] = [];
   private pendingHead = 0;
   private checkpoint = { segment: 0, offset: 0 };
+  /** The checkpoint moved since it was last written, at `checkpointSavedAt` (performance.now()). */
+  private checkpointDirty = false;
+  private checkpointSavedAt = Number.NEGATIVE_INFINITY;
   private readonly syncTimer: NodeJS.Timeout;
   private dirty = false;
   /** Segments removed to keep the bound while holding uncommitted messages. */
@@ -144,6 +155,14 @@ export class AcceptLog {
     }
     if (!moved) return;
     this.checkpoint = { segment: moved.segment, offset: moved.end };
+    this.checkpointDirty = true;
+    if (performance.now() - this.checkpointSavedAt >= CHECKPOINT_INTERVAL_MS) this.saveCheckpoint();
+  }
+
+  private saveCheckpoint(): void {
+    if (!this.checkpointDirty) return;
+    this.checkpointDirty = false;
+    this.checkpointSavedAt = performance.now();
     const tmp = path.join(this.dir, `${CHECKPOINT}.tmp`);
     writeFileSync(tmp, JSON.stringify(this.checkpoint));
     renameSync(tmp, path.join(this.dir, CHECKPOINT));
@@ -169,6 +188,7 @@ export class AcceptLog {
   }
 
   private sync(): void {
+    this.saveCheckpoint();
     if (!this.dirty || this.fd < 0) return;
     this.dirty = false;
     fdatasyncSync(this.fd);
@@ -176,6 +196,7 @@ export class AcceptLog {
 
   close(): void {
     clearInterval(this.syncTimer);
+    this.saveCheckpoint();
     if (this.fd >= 0) {
       fdatasyncSync(this.fd);
       closeSync(this.fd);

@@ -62,4 +62,14 @@ describe('accept log', () => {
     expect(c.recover().map((m) => JSON.parse(m.payload.toString()).n)).toEqual([7]);
     expect(readdirSync(d).filter((n) => n.startsWith('accept-')).length).toBeLessThanOrEqual(3);
   });
+  it('writes the checkpoint at most once a second, and at close: a crash in between replays a little more, never less', () => {
+    const d = dir();
+    const a = open(d);
+    for (let i = 1; i <= 4; i++) a.append('gw-a', payload(i), 1);
+    a.committed(1); // written at once: the first move
+    a.committed(1); // within the second: kept in memory
+    expect(open(d).recover().map((m) => JSON.parse(m.payload.toString()).n)).toEqual([2, 3, 4]);
+    a.close();
+    expect(open(d).recover().map((m) => JSON.parse(m.payload.toString()).n)).toEqual([3, 4]);
+  });
 });

@@ -208,8 +208,11 @@ export class Ingest {
     this.live = (o.rollupBy ?? 'server') === 'server' ? new LiveRollup(Date.now(), LATE_AFTER_MS + 5_000, this.slots.size) : undefined;
     this.rollupTimer = setInterval(() => {
       if (this.live) this.drainLiveRollup(this.live);
-      // Late readings are rolled up once the writes have caught up (the queue is empty).
-      if (this.queue.size() > 0 || this.writing || !this.schemaReady || !this.rollups.due(Date.now())) return;
+      // Late readings are rolled up once the writes have caught up: less than
+      // a batch waits, and writes succeed. (Waiting for an empty queue, as
+      // before, waited forever under a steady load: a queue that always holds
+      // the last few milliseconds' readings is never empty.)
+      if (this.queue.size() >= this.batchSize || this.retryMs > 0 || this.lastWriteError !== undefined || !this.schemaReady || !this.rollups.due(Date.now())) return;
       void this.rollups.run(Date.now(), (site, err) => this.rollupFailed(site, err));
     }, 1000);
     this.rollupTimer.unref();

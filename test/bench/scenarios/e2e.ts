@@ -155,10 +155,11 @@ export async function e2eScenario(ctx: BenchContext): Promise<Row[]> {
   rows.push({
     scenario: 'end to end',
     metric: 'highest sustained readings/s, zero loss, stable lag (target ≥ 150,000)',
-    value: best ? fmt(best.stored) : 'none',
+    // Stored in a window can exceed what the gateway read while a lag from before the window drains: the load, not the catch-up, is what was sustained.
+    value: best ? fmt(Math.min(best.stored, best.read)) : 'none',
     ceiling: '—',
     ratio: '—',
-    notes: `steps ${results.map((r) => fmt(r.tags)).join(', ')}${results.some((r) => r.reasons.length > 0) ? '; stopped at the first step not sustained' : ''}${modeNote}`,
+    notes: `the lower of stored and read in that step; steps ${results.map((r) => fmt(r.tags)).join(', ')}${results.some((r) => r.reasons.length > 0) ? '; stopped at the first step not sustained' : ''}${modeNote}`,
   });
   for (const r of results) {
     rows.push({

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import { encodeDataMessage, type Reading } from '@park/protocol';
-import { loadConfigFile, parkSchema } from '@park/protocol/config';
+import { loadConfigFile, parkSchema, type ParkConfig } from '@park/protocol/config';
 import { createLogger } from '@park/server';
-import { Ingest } from '../../../server/src/ingest/ingest.js';
+import { Ingest, type IngestOptions } from '../../../server/src/ingest/ingest.js';
 import { LiveRollup } from '../../../server/src/ingest/live-rollup.js';
 import type { InfluxStore, StoredReading } from '../../../server/src/influx/influx-store.js';
 import { DEMO_PARK_FILE } from '../../harness/park-server.js';
@@ -76,21 +76,32 @@ describe('live rollup', () => {
   });
 });
 
+/** The demo park, its first site and that site's first tag. */
+function demoTag() {
+  const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+  const site = park.sites[0];
+  const tag = site?.devices[0]?.tags[0];
+  if (!site || !tag) throw new Error('demo park without a tag');
+  return { park, site, tag };
+}
+
+/** An ingest with the live rollup, spooling into `dir`; late minutes wait for `rollupQuietMs` (an hour unless given). */
+function liveIngest(store: InfluxStore, dir: string, park: ParkConfig, options: Partial<IngestOptions> = {}): Ingest {
+  return new Ingest({ store, retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir, 'spool'), rollupQuietMs: 3_600_000, ...options });
+}
+
 describe('ingest with the live rollup', () => {
   afterEach(() => vi.useRealTimers());
 
   it('sums each live reading once: a repeated seq is left to the backfill, and a replay too', async () => {
-    const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
-    const site = park.sites[0];
-    const tag = site?.devices[0]?.tags[0];
-    if (!site || !tag) throw new Error('demo park without a tag');
+    const { park, site, tag } = demoTag();
     const dir = tempDir('live-rollup');
     vi.useFakeTimers({ toFake: ['Date'] });
     const minute = Math.floor(Date.now() / M) * M + M; // the next minute, wholly seen
     vi.setSystemTime(minute - 1000);
     const lines: string[] = [];
     const written: StoredReading[] = [];
-    const ingest = new Ingest({ store: memoryStore(written, lines), retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupQuietMs: 3_600_000 });
+    const ingest = liveIngest(memoryStore(written, lines), dir.path, park);
     try {
       await ingest.start();
       const publish = (seq: number, readings: Reading[], replay = false): void =>
@@ -111,15 +122,16 @@ describe('ingest with the live rollup', () => {
       dir.remove();
     }
   });
+
   it('rolls up the readings the server derives itself (environment averages) as it does a gateway\'s', async () => {
-    const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
+    const { park } = demoTag();
     const dir = tempDir('live-rollup-local');
     vi.useFakeTimers({ toFake: ['Date'] });
     const minute = Math.floor(Date.now() / M) * M + M;
     vi.setSystemTime(minute - 1000);
     const lines: string[] = [];
     const written: StoredReading[] = [];
-    const ingest = new Ingest({ store: memoryStore(written, lines), retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupQuietMs: 3_600_000 });
+    const ingest = liveIngest(memoryStore(written, lines), dir.path, park);
     try {
       await ingest.start();
       vi.setSystemTime(minute + 5000);
@@ -135,16 +147,14 @@ describe('ingest with the live rollup', () => {
       dir.remove();
     }
   });
+
   it('rolls up late readings while a steady load keeps a few readings queued all the time', async () => {
-    const park = loadConfigFile(DEMO_PARK_FILE, parkSchema).value;
-    const site = park.sites[0];
-    const tag = site?.devices[0]?.tags[0];
-    if (!site || !tag) throw new Error('demo park without a tag');
+    const { park, site, tag } = demoTag();
     const dir = tempDir('live-rollup-steady');
     const ranges: [number, number][] = [];
     const store = { ...memoryStore([]), rollupRange: (from: number, to: number) => (ranges.push([from, to]), Promise.resolve(1)) } as unknown as InfluxStore;
     // Readings wait for a full batch (or a minute): the queue is never empty, as under a steady load.
-    const ingest = new Ingest({ store, retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir.path, 'spool'), rollupQuietMs: 0, batchSize: 10_000, flushIntervalMs: 60_000 });
+    const ingest = liveIngest(store, dir.path, park, { rollupQuietMs: 0, batchSize: 10_000, flushIntervalMs: 60_000 });
     try {
       await ingest.start();
       const old = Date.now() - 10 * M;

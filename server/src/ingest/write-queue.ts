@@ -245,16 +245,24 @@ export class WriteQueue {
     const file = path.join(this.o.dir, name);
     // Never read after a restart (another log keeps the readings): no sync, no rename.
     const target = this.o.discardExisting ? file : `${file}.tmp`;
-    const fd = openSync(target, 'w');
     try {
-      for (const r of runs) {
-        for (let off = 0; off < r.bytes.length; ) off += writeSync(fd, r.bytes, off, r.bytes.length - off);
+      const fd = openSync(target, 'w');
+      try {
+        for (const r of runs) {
+          for (let off = 0; off < r.bytes.length; ) off += writeSync(fd, r.bytes, off, r.bytes.length - off);
+        }
+        if (!this.o.discardExisting) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
-      if (!this.o.discardExisting) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      if (!this.o.discardExisting) renameSync(target, file);
+    } catch (err) {
+      // A full or failing disk: the readings stay in memory, in front, rather than being lost.
+      rmSync(target, { force: true });
+      this.memory = runs.concat(this.memory);
+      this.memoryCount += count;
+      throw err;
     }
-    if (!this.o.discardExisting) renameSync(target, file);
     for (const r of runs) releaseLines(r);
     this.segments.push({ file, count, bytes });
     this.spoolBytes += bytes;

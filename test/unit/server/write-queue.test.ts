@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WriteQueue } from '../../../server/src/ingest/write-queue.js';
 import { countLines, LINE_TAIL_MAX, LineSlabs, linesBody, type Lines } from '../../../server/src/ingest/line-slabs.js';
@@ -89,6 +89,20 @@ describe('ingest write queue with disk spool', () => {
     expect(left.length + q.dropped).toBe(200);
     // What is left is the newest, still in order.
     expect(left).toEqual(lines(readings(200 - left.length, left.length)));
+  });
+
+  it('keeps the readings in memory when a spill fails, and spills them once the disk is back', () => {
+    const d = dir();
+    const q = new WriteQueue({ dir: d, memoryLimit: 10, segmentSize: 10, maxSpoolBytes: 10 * 1024 ** 2 });
+    push(q, readings(0, 7));
+    rmSync(d, { recursive: true });
+    expect(() => push(q, readings(7, 7))).toThrow(/ENOENT/);
+    expect(q.size()).toBe(14);
+    expect(q.spooledSegments()).toBe(0);
+    mkdirSync(d);
+    push(q, readings(14, 1));
+    expect(q.spooledSegments()).toBe(1);
+    expect(drainAll(q, 4)).toEqual(lines(readings(0, 15)));
   });
 
   it('removes a half-written segment left by a crash', () => {

@@ -11,7 +11,7 @@ import { loadObligations, type ObligationsData } from './hazards/obligations.js'
 import { loadEnvironment, type EnvironmentSetup } from './environment/environment.js';
 import { loadEmergency, type EmergencyData } from './emergency/emergency.js';
 import { chainConfigSchema } from './alarm-service/escalation-chain.js';
-import { INFLUXD_GC_PERCENT } from './influx/influxd-process.js';
+import { INFLUXD_CACHE_SNAPSHOT_MB, INFLUXD_GC_PERCENT } from './influx/influxd-process.js';
 import type { ParkWorkerResult } from './park-worker.js';
 
 /**
@@ -110,6 +110,8 @@ export const serverConfigSchema = z.strictObject({
           rpcPort: port.default(18088),
           /** The Go garbage collector's target for influxd (its GOGC): how far its heap may grow past live data before a collection. */
           gcPercent: z.number().int().min(25).max(1000).default(INFLUXD_GC_PERCENT),
+          /** Newest points influxd holds in memory before writing them to disk (its cache-snapshot-memory-size), MB. */
+          cacheSnapshotMB: z.number().int().min(25).max(1024).default(INFLUXD_CACHE_SNAPSHOT_MB),
         })
         .prefault({}),
     })

@@ -107,7 +107,7 @@ async function start(
   } else {
     const dir = path.join(config.dataDir, 'influxdb');
     log.info({ dir, httpPort: config.influx.managed.httpPort }, 'starting managed influxd');
-    const managed = await startManagedInfluxd({ dir, httpPort: config.influx.managed.httpPort, rpcPort: config.influx.managed.rpcPort, binary: config.influx.managed.binary, gcPercent: config.influx.managed.gcPercent });
+    const managed = await startManagedInfluxd({ dir, httpPort: config.influx.managed.httpPort, rpcPort: config.influx.managed.rpcPort, binary: config.influx.managed.binary, gcPercent: config.influx.managed.gcPercent, cacheSnapshotMB: config.influx.managed.cacheSnapshotMB });
     stack.push({ name: 'influxd', stop: () => managed.stop() });
     influxBase = managed.url;
   }

@@ -82,7 +82,7 @@ describe('park-server command line', () => {
     expect(none.stderr).toContain('missing --config FILE');
   });
 
-  async function startReal(): Promise<{ child: ChildProcess; influxdPid: number; url: string; exit: Promise<number | null> }> {
+  async function startReal(): Promise<{ child: ChildProcess; influxdPid: number; url: string; dataDir: string; exit: Promise<number | null> }> {
     const [httpPort, mqttPort, influxPort, rpcPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const config = writeConfig(
       `run-${httpPort}.yaml`,
@@ -99,7 +99,7 @@ describe('park-server command line', () => {
       void exit.then((code) => reject(new Error(`server exited with ${code}: ${out}`)));
     });
     const influxdPid = Number(readFileSync(path.join(dir.path, `data-${httpPort}`, 'influxdb', 'influxd.pid'), 'utf8'));
-    return { child, influxdPid, url: `http://127.0.0.1:${httpPort}`, exit };
+    return { child, influxdPid, url: `http://127.0.0.1:${httpPort}`, dataDir: path.join(dir.path, `data-${httpPort}`), exit };
   }
 
   it('starts for real, and on SIGTERM stops with its influxd', async () => {
@@ -107,6 +107,8 @@ describe('park-server command line', () => {
     expect(pidAlive(s.influxdPid)).toBe(true);
     // influx.managed.gcPercent, default 200, reaches influxd as its GOGC.
     expect(readFileSync(`/proc/${s.influxdPid}/environ`, 'utf8').split('\0')).toContain('GOGC=200');
+    // influx.managed.cacheSnapshotMB, default 128, reaches its config file.
+    expect(readFileSync(path.join(s.dataDir, 'influxdb', 'influxd.conf'), 'utf8')).toMatch(/^ {2}cache-snapshot-memory-size = 134217728$/m);
     const health = (await (await fetch(`${s.url}/api/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
     s.child.kill('SIGTERM');

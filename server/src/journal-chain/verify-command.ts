@@ -24,7 +24,7 @@ export async function verifyJournalCommand(target: { config: ServerConfig } | { 
       const base = `http://127.0.0.1:${m.httpPort}`;
       url = `${base}/${DEFAULT_DATABASE}`;
       if (!(await new InfluxStore(parseInfluxUrl(url)).ping(1500).catch(() => false))) {
-        managed = await startManagedInfluxd({ dir: path.join(target.config.dataDir, 'influxdb'), httpPort: m.httpPort, rpcPort: m.rpcPort, binary: m.binary, gcPercent: m.gcPercent });
+        managed = await startManagedInfluxd({ dir: path.join(target.config.dataDir, 'influxdb'), httpPort: m.httpPort, rpcPort: m.rpcPort, binary: m.binary, gcPercent: m.gcPercent, cacheSnapshotMB: m.cacheSnapshotMB });
       }
     }
     const store = new InfluxStore(parseInfluxUrl(url), { requestTimeoutMs: 60_000 });

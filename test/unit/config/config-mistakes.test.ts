@@ -139,6 +139,7 @@ describe.each([
   ['server', SERVER_MAIN, 'a dangling hazard source in the park', { 'park.yaml': edit(PARK, '            hazardSource: hs01\n', '            hazardSource: hs99\n') }, /park\.yaml: sites\[0\]\.devices\[0\]\.tags\[0\]\.hazardSource: .*hs99/],
   ['server', SERVER_MAIN, 'a tab in the server file', { 'server.yaml': 'park: park.yaml\ndataDir: data\ninflux:\n\tmanaged: {}\n' }, /server\.yaml: not valid YAML: .+\(line 4, column \d+\)/],
   ['server', SERVER_MAIN, 'an out-of-range managed InfluxDB port', { 'server.yaml': `${SERVER}influx:\n  managed:\n    httpPort: 123456\n` }, /server\.yaml: influx\.managed\.httpPort: must be at most 65535/],
+  ['server', SERVER_MAIN, 'an InfluxDB cache below its minimum', { 'server.yaml': `${SERVER}influx:\n  managed:\n    cacheSnapshotMB: 8\n` }, /server\.yaml: influx\.managed\.cacheSnapshotMB: must be at least 25/],
   ['gateway', GATEWAY_MAIN, 'binary garbage', { 'gateway.yaml': Buffer.from([0x00, 0xff, 0x13, 0x37, 0x00, 0x0a]) }, /gateway\.yaml: .+/],
   ['gateway', GATEWAY_MAIN, 'an unknown gateway', { 'gateway.yaml': edit(GATEWAY, 'gateway: gw-b', 'gateway: gw-z') }, /gateway\.yaml: gateway: no site of the park model has gateway: gw-z/],
 ] as const)('park-%s command with %s', (kind, main, what, files, expected) => {

@@ -107,8 +107,8 @@ describe('park-server command line', () => {
     expect(pidAlive(s.influxdPid)).toBe(true);
     // influx.managed.gcPercent, default 200, reaches influxd as its GOGC.
     expect(readFileSync(`/proc/${s.influxdPid}/environ`, 'utf8').split('\0')).toContain('GOGC=200');
-    // influx.managed.cacheSnapshotMB, default 128, reaches its config file.
-    expect(readFileSync(path.join(s.dataDir, 'influxdb', 'influxd.conf'), 'utf8')).toMatch(/^ {2}cache-snapshot-memory-size = 134217728$/m);
+    // influx.managed.cacheSnapshotMB, default 64, reaches its config file.
+    expect(readFileSync(path.join(s.dataDir, 'influxdb', 'influxd.conf'), 'utf8')).toMatch(/^ {2}cache-snapshot-memory-size = 67108864$/m);
     const health = (await (await fetch(`${s.url}/api/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
     s.child.kill('SIGTERM');

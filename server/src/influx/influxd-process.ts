@@ -38,14 +38,17 @@ export const INFLUXD_GC_PERCENT = 200;
 /**
  * How much of the newest points influxd keeps in memory before it writes
  * them to a TSM file (its `cache-snapshot-memory-size`; InfluxDB's default
- * is 25 MB). Each snapshot writes an index entry for every series and
- * field it holds: with 150,000 tags at 1 s, a 25 MB cache held about two
- * seconds of points, and writing and compacting those small files cost
- * InfluxDB a third of its CPU. 128 MB took it from 134 to 92 % of a core at
- * 150,000 points/s, for about 500 MB more peak memory (docs/BENCHMARKS.md).
- * The WAL replayed after a crash grows to the same size.
+ * is 25 MB). Each snapshot writes an index entry for every series and field
+ * it holds: with 150,000 tags at 1 s a 25 MB cache held a few seconds of
+ * points, and writing and compacting those small files was a good part of
+ * InfluxDB's work. Writing 150,000 series at 150,000 points/s cost it
+ * 9.5–11.9 µs per point with 25 MB, 7.4–8.3 with 64 MB, 6.2–6.5 with 128 MB
+ * (docs/BENCHMARKS.md). 128 MB is not the default because each snapshot is
+ * then one long burst of work: on a 2-core server with everything on it,
+ * alarm latency p99 went from 31–65 ms to 147–176 ms; 64 MB stayed at
+ * 36–75 ms. The WAL replayed after a crash grows to the same size.
  */
-export const INFLUXD_CACHE_SNAPSHOT_MB = 128;
+export const INFLUXD_CACHE_SNAPSHOT_MB = 64;
 
 export interface ManagedInfluxd {
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:18086`. */

@@ -248,6 +248,8 @@ export class InfluxStore {
       const req = this.request(url, { method: 'POST', agent: this.agent, headers }, (res) => {
         const status = res.statusCode ?? 0;
         if (status === 204) {
+          // Settled already: a connection lost after the answer is the agent's business, not an error to throw.
+          res.on('error', () => undefined);
           res.resume();
           settle(undefined);
           return;

@@ -90,18 +90,29 @@ function liveIngest(store: InfluxStore, dir: string, park: ParkConfig, options: 
   return new Ingest({ store, retention: { rawDays: 30, rollupDays: 400, eventDays: 1095 }, park, log: createLogger('silent'), spoolDir: path.join(dir, 'spool'), rollupQuietMs: 3_600_000, ...options });
 }
 
+/**
+ * The clock (Date only) set a second before the next minute, which the
+ * ingest will then see whole, and an ingest of the demo park writing into
+ * memory: readings to `written`, rollup lines to `lines`.
+ */
+function ingestBeforeNextMinute(dirName: string) {
+  const { park } = demoTag();
+  const dir = tempDir(dirName);
+  vi.useFakeTimers({ toFake: ['Date'] });
+  const minute = Math.floor(Date.now() / M) * M + M;
+  vi.setSystemTime(minute - 1000);
+  const lines: string[] = [];
+  const written: StoredReading[] = [];
+  const ingest = liveIngest(memoryStore(written, lines), dir.path, park);
+  return { dir, minute, lines, written, ingest };
+}
+
 describe('ingest with the live rollup', () => {
   afterEach(() => vi.useRealTimers());
 
   it('sums each live reading once: a repeated seq is left to the backfill, and a replay too', async () => {
-    const { park, site, tag } = demoTag();
-    const dir = tempDir('live-rollup');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const minute = Math.floor(Date.now() / M) * M + M; // the next minute, wholly seen
-    vi.setSystemTime(minute - 1000);
-    const lines: string[] = [];
-    const written: StoredReading[] = [];
-    const ingest = liveIngest(memoryStore(written, lines), dir.path, park);
+    const { site, tag } = demoTag();
+    const { dir, minute, lines, written, ingest } = ingestBeforeNextMinute('live-rollup');
     try {
       await ingest.start();
       const publish = (seq: number, readings: Reading[], replay = false): void =>
@@ -124,14 +135,7 @@ describe('ingest with the live rollup', () => {
   });
 
   it('rolls up the readings the server derives itself (environment averages) as it does a gateway\'s', async () => {
-    const { park } = demoTag();
-    const dir = tempDir('live-rollup-local');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const minute = Math.floor(Date.now() / M) * M + M;
-    vi.setSystemTime(minute - 1000);
-    const lines: string[] = [];
-    const written: StoredReading[] = [];
-    const ingest = liveIngest(memoryStore(written, lines), dir.path, park);
+    const { dir, minute, lines, written, ingest } = ingestBeforeNextMinute('live-rollup-local');
     try {
       await ingest.start();
       vi.setSystemTime(minute + 5000);
